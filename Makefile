@@ -1,0 +1,66 @@
+# agentapi-load: `make up && make load`. Every Docker target checks Docker first and fails with one readable line.
+# `make` alone lists the targets.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -e -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+COMPOSE := docker compose
+# Host side of Grafana's port (from .env when present, else the default); only used to print links.
+GRAFANA_PORT ?= $(or $(shell sed -n 's/^GRAFANA_PORT=//p' .env 2>/dev/null),3001)
+GRAFANA_URL := http://localhost:$(GRAFANA_PORT)
+
+# `make load` knobs (all optional): PROFILE=smoke|local|staging|production, SCENARIOS=a,b, VUS_FACTOR=2,
+# BASE_URL=http://host.docker.internal:3284 (plus OAUTH_BASE_URL/AUTH_URL/MCP_URL, AGENT_ONLY=true).
+LOAD_FLAGS := $(if $(PROFILE),--profile $(PROFILE)) $(if $(SCENARIOS),--scenario $(SCENARIOS)) \
+	$(if $(VUS_FACTOR),--vus-factor $(VUS_FACTOR)) $(if $(BASE_URL),--base-url $(BASE_URL))
+
+.PHONY: help up load smoke test down clean logs build ps
+
+help: ## list the targets
+	@echo "agentapi-load - load tests and live dashboards for AgentAPI"
+	@echo
+	@echo "usage: make <target> [PROFILE=smoke|local|staging|production] [SCENARIOS=a,b] [VUS_FACTOR=n] [BASE_URL=url]"
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
+
+up: ## start InfluxDB, Grafana and the reference target (healthy), creating .env on first use
+	@./scripts/require-docker.sh
+	@./scripts/ensure-env.sh
+	@$(COMPOSE) up -d --build --wait
+	@echo "Stack is up. Grafana: $(GRAFANA_URL) (dashboard: $(GRAFANA_URL)/d/agentapi-load)"
+
+load: ## run the k6 suite in Docker against the stack; prints the dashboard link for this run's testid
+	@./scripts/require-stack.sh
+	@./run-tests.sh --docker --monitor $(LOAD_FLAGS)
+
+smoke: ## end-to-end smoke test of the whole stack (skips with a reason where Docker cannot run it)
+	@npm run smoke
+
+test: ## the project's own test suite (vitest)
+	@npm test
+
+build: ## build the k6 bundles and the stub, then the Docker images
+	@npm run build
+	@./scripts/require-docker.sh
+	@./scripts/ensure-env.sh
+	@$(COMPOSE) --profile load build
+
+ps: ## show the stack's containers and their health
+	@./scripts/require-docker.sh
+	@if [ -f .env ]; then $(COMPOSE) --profile load ps; else echo "The stack was never started (no .env): run 'make up'."; fi
+
+logs: ## follow the stack's logs (SERVICE=grafana to pick one)
+	@./scripts/require-docker.sh
+	@if [ -f .env ]; then $(COMPOSE) --profile load logs -f --tail=200 $(SERVICE); else echo "The stack was never started (no .env): run 'make up'."; fi
+
+down: ## stop and remove the stack's containers (data volumes are kept)
+	@./scripts/require-docker.sh
+	@if [ -f .env ]; then $(COMPOSE) --profile load down --remove-orphans; else echo "The stack was never started (no .env): nothing to stop."; fi
+
+clean: ## remove containers, volumes, reports and build output (.env is kept)
+	@if ./scripts/require-docker.sh 2>/dev/null && [ -f .env ]; then $(COMPOSE) --profile load down --volumes --remove-orphans; \
+	else echo "Docker stack skipped (Docker unavailable or never started); removing local files only."; fi
+	@npm run clean --silent
+	@echo "Removed reports/, k6/dist/ and infra/agentapi-stub/dist/."

@@ -1,0 +1,97 @@
+// GET /events: Server-Sent Events as upstream sends them (huma's sse package): `event: <name>` and one `data:` line
+// of JSON per event. On connect the stream replays the state (a message_update per message, then a status_change);
+// afterwards it carries each change. Every event is serialized once and written to all streams.
+import type { ServerResponse } from "node:http";
+import type { FastifyReply } from "fastify";
+import type { AgentEvent, ConversationMessage, SimulatedAgent } from "../agent/simulated-agent";
+import { HttpProblem } from "../problem";
+
+/** Headers upstream sets on its SSE endpoints (so proxies do not buffer). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache, no-store, must-revalidate",
+  Pragma: "no-cache",
+  Expires: "0",
+  "X-Accel-Buffering": "no",
+  "X-Proxy-Buffering": "no",
+  Connection: "keep-alive",
+};
+
+/** A stream whose client does not read is dropped once this much is queued (upstream drops slow subscribers too). */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+function messageUpdate(message: ConversationMessage): string {
+  const data = JSON.stringify({ id: message.id, role: message.role, message: message.content, time: message.time });
+  return `event: message_update\ndata: ${data}\n\n`;
+}
+
+function statusChange(status: string, agentType: string): string {
+  return `event: status_change\ndata: ${JSON.stringify({ status, agent_type: agentType })}\n\n`;
+}
+
+export class EventHub {
+  private readonly streams = new Set<ServerResponse>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly agent: SimulatedAgent,
+    private readonly maxStreams: number,
+  ) {
+    this.unsubscribe = agent.subscribe((event) => this.broadcast(this.serialize(event)));
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  private serialize(event: AgentEvent): string {
+    return event.type === "message_update"
+      ? messageUpdate(event.message)
+      : statusChange(event.status, this.agent.agentType);
+  }
+
+  private broadcast(chunk: string): void {
+    for (const stream of this.streams) {
+      if (stream.writableLength > MAX_BUFFERED_BYTES) {
+        this.drop(stream);
+        continue;
+      }
+      stream.write(chunk);
+    }
+  }
+
+  private drop(stream: ServerResponse): void {
+    this.streams.delete(stream);
+    stream.end();
+  }
+
+  /** Take over the reply and stream events until the client leaves or the hub closes. */
+  open(reply: FastifyReply): void {
+    if (this.streams.size >= this.maxStreams) {
+      throw new HttpProblem(503, `too many event streams (limit ${this.maxStreams})`, undefined, {
+        "Retry-After": "1",
+      });
+    }
+    const res = reply.raw;
+    // Headers set by earlier hooks (CORS, fault markers) travel with the stream.
+    const headers = { ...(reply.getHeaders() as Record<string, string>), ...SSE_HEADERS };
+    reply.hijack();
+    res.writeHead(200, headers);
+    let initial = "";
+    for (const event of this.agent.stateEvents()) initial += this.serialize(event);
+    res.write(initial);
+    this.streams.add(res);
+    const forget = (): void => {
+      this.streams.delete(res);
+    };
+    res.on("close", forget);
+    res.on("error", forget);
+  }
+
+  /** End every stream (shutdown) and stop listening to the agent. */
+  close(): void {
+    this.unsubscribe();
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+  }
+}

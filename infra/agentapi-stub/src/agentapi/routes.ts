@@ -1,0 +1,164 @@
+// The AgentAPI surface on its own listener: GET /status, GET /messages, POST /message, GET /events,
+// POST /upload (coder/agentapi's contract), plus GET /openapi.json and GET /schemas/{name}.json.
+import { createHash } from "node:crypto";
+import { basename } from "node:path";
+import multipart from "@fastify/multipart";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { StubConfig } from "../config";
+import { MessageRejected, type SimulatedAgent } from "../agent/simulated-agent";
+import { HttpProblem, type ProblemBody } from "../problem";
+import { EventHub } from "./events";
+import { installHostAndCors } from "./host-cors";
+import { buildOpenApi } from "./openapi";
+import { describedBy, SchemaLinks } from "./schema-links";
+import { JSON_CONTENT_TYPE, STATUS_LINK, type StatusBodies } from "./status";
+import {
+  components,
+  messageRequest,
+  messageResponse,
+  messagesResponse,
+  statusResponse,
+  uploadResponse,
+  type ComponentName,
+} from "./schemas";
+
+/** The upstream version whose contract this target follows. */
+export const UPSTREAM_VERSION = "0.12.1";
+/** Upstream's upload limit: 10 MiB. */
+export const MAX_UPLOAD_BYTES = 10 << 20;
+/** Where an upload "lands" (upstream: a per-process temp dir, one sub-directory per content checksum). */
+export const UPLOAD_ROOT = "/tmp/agentapi-uploads";
+
+const JSON_TYPE = "application/json";
+/** One cache of `$schema` links for the whole AgentAPI surface. */
+export const links = new SchemaLinks();
+
+/** Adds upstream's `$schema` link to AgentAPI problem bodies (pass to installProblemHandling). */
+export function addErrorSchemaLink(request: FastifyRequest, body: ProblemBody): void {
+  body.$schema = links.link(request.headers.host, "ErrorModel");
+}
+
+/** Healthz is not upstream's; it is exempt from the Host check so orchestrators can probe by IP. */
+const isHealthz = (url: string): boolean => url === "/healthz" || url.startsWith("/healthz?");
+
+interface MessageBody {
+  content: string;
+  type: "user" | "raw";
+}
+
+export async function registerAgentApi(
+  app: FastifyInstance,
+  deps: { config: StubConfig; agent: SimulatedAgent; statusBodies: StatusBodies },
+): Promise<void> {
+  const { config, agent } = deps;
+  installHostAndCors(app, {
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+    exempt: isHealthz,
+  });
+
+  // Upstream reads JSON bodies only: a text/plain body is an unsupported media type (415), not a string.
+  app.removeContentTypeParser("text/plain");
+
+  const hub = new EventHub(agent, config.maxSseClients);
+  // End the streams before the listener closes, or close() would wait for clients that never leave.
+  app.addHook("preClose", (done) => {
+    hub.close();
+    done();
+  });
+
+  app.get("/status", { schema: { response: { 200: statusResponse } } }, (request, reply) =>
+    // A pre-serialized string bypasses the serializer; the schema still documents the shape.
+    reply.header("Link", STATUS_LINK).type(JSON_CONTENT_TYPE).send(deps.statusBodies.current(request.headers.host)),
+  );
+
+  const messagesLink = describedBy("MessagesResponseBody");
+  app.get("/messages", { schema: { response: { 200: messagesResponse } } }, (request, reply) => {
+    void reply.header("Link", messagesLink);
+    return { $schema: links.link(request.headers.host, "MessagesResponseBody"), messages: agent.messages() };
+  });
+
+  const messageLink = describedBy("MessageResponseBody");
+  app.post(
+    "/message",
+    { schema: { body: messageRequest, response: { 200: messageResponse } } },
+    (request: FastifyRequest<{ Body: MessageBody }>, reply) => {
+      const { content, type } = request.body;
+      if (type === "user") {
+        try {
+          agent.sendUser(content);
+        } catch (error) {
+          if (!(error instanceof MessageRejected)) throw error;
+          // Upstream returns the agent's refusal as a handler error: huma's 500 with the reason in `errors`.
+          throw new HttpProblem(500, "unexpected error occurred", {
+            errors: [{ message: `failed to send message: ${error.message}` }],
+          });
+        }
+      } else {
+        agent.sendRaw(content);
+      }
+      void reply.header("Link", messageLink);
+      return { $schema: links.link(request.headers.host, "MessageResponseBody"), ok: true };
+    },
+  );
+
+  app.get("/events", (_request, reply) => {
+    hub.open(reply);
+  });
+
+  await app.register(multipart, {
+    // One byte over the limit marks a file as too large (busboy truncates at the limit).
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 4, fields: 16, parts: 32, fieldSize: 64 * 1024, headerPairs: 64 },
+    throwFileSizeLimit: false,
+  });
+  const uploadLink = describedBy("UploadResponseBody");
+  app.post("/upload", { schema: { response: { 200: uploadResponse } } }, async (request, reply) => {
+    if (!request.isMultipart()) {
+      throw new HttpProblem(415, "expected a multipart/form-data body with a `file` field");
+    }
+    let filePath: string | undefined;
+    let tooLarge = false;
+    try {
+      for await (const part of request.parts()) {
+        if (part.type !== "file") continue;
+        if (part.fieldname !== "file" || filePath !== undefined || tooLarge) {
+          part.file.resume();
+          continue;
+        }
+        // The content is hashed (as upstream names its directory) and discarded: nothing accumulates on disk.
+        const hash = createHash("sha256");
+        for await (const chunk of part.file) hash.update(chunk as Buffer);
+        if (part.file.truncated) {
+          tooLarge = true;
+          continue;
+        }
+        const name = basename(part.filename || "file");
+        const safeName = name === "." || name === ".." || name === "" ? "file" : name;
+        filePath = `${UPLOAD_ROOT}/${hash.digest("hex").slice(0, 16)}/${safeName}`;
+      }
+    } catch (error) {
+      // busboy's parse errors (no boundary, truncated form) carry no status: they are the client's malformed body.
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (error instanceof HttpProblem || (typeof status === "number" && status < 500)) throw error;
+      throw new HttpProblem(400, `malformed multipart body: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (tooLarge) throw new HttpProblem(400, "file size exceeds 10MB limit");
+    if (filePath === undefined) {
+      throw new HttpProblem(422, "validation failed", {
+        errors: [{ location: "body.file", message: "expected required property file to be present" }],
+      });
+    }
+    void reply.header("Link", uploadLink);
+    return { $schema: links.link(request.headers.host, "UploadResponseBody"), ok: true, filePath };
+  });
+
+  const openApiBody = JSON.stringify(buildOpenApi(UPSTREAM_VERSION), null, 2);
+  app.get("/openapi.json", (_request, reply) => reply.type(JSON_TYPE).send(openApiBody));
+
+  app.get("/schemas/:file", (request: FastifyRequest<{ Params: { file: string } }>, reply: FastifyReply) => {
+    const file = request.params.file;
+    const name = file.endsWith(".json") ? file.slice(0, -5) : "";
+    if (!Object.hasOwn(components, name)) throw new HttpProblem(404, `no schema named ${file.slice(0, 80)}`);
+    return reply.type(JSON_TYPE).send({ $id: `/schemas/${file}`, ...components[name as ComponentName] });
+  });
+}

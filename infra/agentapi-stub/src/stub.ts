@@ -1,0 +1,165 @@
+// Starts the whole target in-process: the AgentAPI listener and the broker listener (OAuth broker, user tokens,
+// MCP server). Used by main.ts (the CLI), by tests, by the k6 harness and by the benchmark.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
+import { loadConfig, type StubConfig } from "./config";
+import { installFaults } from "./faults";
+import { clientErrorHandler, frameworkErrorHandler, installProblemHandling } from "./problem";
+import { loggerOptions } from "./logger";
+import { SimulatedAgent } from "./agent/simulated-agent";
+import { createHostCheck } from "./agentapi/host-cors";
+import { addErrorSchemaLink, links, registerAgentApi } from "./agentapi/routes";
+import { createFastStatus, StatusBodies } from "./agentapi/status";
+import { registerBroker } from "./broker/index";
+import { registerMcp } from "./mcp/index";
+import { createMemoryStore } from "./store/index";
+
+export interface RunningStub {
+  agentApiUrl: string;
+  brokerUrl: string;
+  close(): Promise<void>;
+}
+
+/** Limits shared by both listeners (headers and bodies a client may send). */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
+const CLOSE_GRACE_MS = 5_000;
+/** fastify's own default; with a serverFactory it is ours to set. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+function isVerbose(config: StubConfig): boolean {
+  return config.logLevel === "debug" || config.logLevel === "trace";
+}
+
+function baseApp(config: StubConfig, listener: "agentapi" | "broker", fastPath?: FastPath): FastifyInstance {
+  const verbose = isVerbose(config);
+  return Fastify({
+    // A fast path may answer a request before fastify builds its request/reply objects (see agentapi/status.ts).
+    ...(fastPath
+      ? {
+          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+            const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => {
+              if (!fastPath(req, res)) handler(req, res);
+            });
+            server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+            return server;
+          },
+        }
+      : {}),
+    // Strict validation on both listeners: no type coercion, unknown properties refused (fastify's default would
+    // silently remove them), and (AgentAPI, like upstream) every problem listed.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: listener === "agentapi" } },
+    logger: loggerOptions(config.logLevel, listener),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 200 },
+    // Oversized headers are refused by node:http before fastify sees them; clientErrorHandler answers 431.
+    // A missing Host is left to the AgentAPI Host rule (a problem+json 400) instead of node's bare 400.
+    http: { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // Keep-alive sockets would hold close() open; fastify ends idle ones on close.
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+    // Per-request lines only at debug/trace: at info a load test would drown the log.
+    logController: new LogController({ disableRequestLogging: !verbose }),
+    // A pino child logger per request halves GET /status throughput. Below debug nothing logs per request, so
+    // requests share the listener's logger (error lines carry reqId explicitly).
+    childLoggerFactory: (logger, bindings, options) => (verbose ? logger.child(bindings, options) : logger),
+  });
+}
+
+function urlOf(host: string, port: number): string {
+  const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`;
+}
+
+function installHealthz(app: FastifyInstance, isDraining: () => boolean): void {
+  app.get("/healthz", (_request, reply) => {
+    if (isDraining()) return reply.code(503).send({ status: "draining" });
+    return reply.send({ status: "ok" });
+  });
+}
+
+/**
+ * Start both listeners. Defaults are the documented environment defaults (the in-process stub does not read
+ * process.env and logs nothing unless `logLevel` is given); pass `{ agentApiPort: 0, brokerPort: 0 }` for random ports.
+ */
+export async function startStub(overrides: Partial<StubConfig> = {}): Promise<RunningStub> {
+  const config: StubConfig = { ...loadConfig({ STUB_LOG_LEVEL: "silent" }), ...overrides };
+  let draining = false;
+  const isDraining = (): boolean => draining;
+
+  // AgentAPI surface.
+  const agent = new SimulatedAgent({
+    agentType: config.agentType,
+    thinkMs: config.thinkMs,
+    maxMessages: config.maxMessages,
+  });
+  const statusBodies = new StatusBodies(agent, links);
+  const fastStatus = createFastStatus({
+    bodies: statusBodies,
+    hostAllowed: createHostCheck(config.allowedHosts),
+    enabled: () => !draining && config.faults.delayMs === 0 && config.faults.errorRate === 0 && !isVerbose(config),
+  });
+  const agentApi = baseApp(config, "agentapi", fastStatus);
+  installProblemHandling(agentApi, { validationStatus: 422, decorate: addErrorSchemaLink });
+  installFaults(agentApi, config.faults);
+  installHealthz(agentApi, isDraining);
+  await registerAgentApi(agentApi, { config, agent, statusBodies });
+
+  // Broker surface.
+  const store = createMemoryStore(config.broker.store);
+  const broker = baseApp(config, "broker");
+  installProblemHandling(broker, { validationStatus: 400 });
+  installFaults(broker, config.faults);
+  installHealthz(broker, isDraining);
+  await registerBroker(broker, { settings: config.broker, store, log: broker.log });
+  await registerMcp(broker, { settings: config.broker, store, log: broker.log });
+
+  try {
+    await agentApi.listen({ host: config.host, port: config.agentApiPort });
+    await broker.listen({ host: config.host, port: config.brokerPort });
+  } catch (error) {
+    agent.close();
+    await Promise.allSettled([agentApi.close(), broker.close()]);
+    await store.close();
+    throw error;
+  }
+
+  const agentApiPort = (agentApi.server.address() as { port: number }).port;
+  const brokerPort = (broker.server.address() as { port: number }).port;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      // Stop the reply in progress; the AgentAPI app's preClose hook ends the open event streams, so the
+      // listeners' close() does not wait for clients that never leave.
+      agent.close();
+      const closed = Promise.allSettled([agentApi.close(), broker.close()]);
+      // Keep-alive sockets that finish their last response after close() began would hold it open: close
+      // them as soon as they turn idle. After the grace period, whatever is left is destroyed.
+      const sweeper = setInterval(() => {
+        agentApi.server.closeIdleConnections();
+        broker.server.closeIdleConnections();
+      }, 25);
+      const deadline = setTimeout(() => {
+        agentApi.server.closeAllConnections();
+        broker.server.closeAllConnections();
+      }, CLOSE_GRACE_MS);
+      await closed;
+      clearInterval(sweeper);
+      clearTimeout(deadline);
+      await store.close();
+    })();
+    return closing;
+  };
+
+  return {
+    agentApiUrl: urlOf(config.host, agentApiPort),
+    brokerUrl: urlOf(config.host, brokerPort),
+    close,
+  };
+}

@@ -1,0 +1,389 @@
+// "AgentAPI load test": one dashboard for one k6 run at a time (the `testid` variable), read top to bottom as
+// load → latency → errors → journeys → MCP/OAuth → SSE.
+import type * as cog from "@grafana/grafana-foundation-sdk/cog";
+import {
+  DashboardBuilder,
+  DashboardCursorSync,
+  RowBuilder,
+  TimePickerBuilder,
+  type Dashboard,
+  type Panel,
+} from "@grafana/grafana-foundation-sdk/dashboard";
+import { InfluxQLQueryBuilder, count, max, mean, percentile, perSecond, sum } from "./influxql";
+import { CUSTOM, ENDPOINT_TAGGED, K6, UNSCOPED_METRICS } from "./metrics";
+import { timeseries } from "./panels";
+import { conditionsFor, rowsTaggedBy, type Statistic, type ThresholdCondition } from "./thresholds";
+import { variables } from "./variables";
+
+export const DASHBOARD_UID = "agentapi-load";
+export const DASHBOARD_TITLE = "AgentAPI load test";
+
+/** A query on one metric, already narrowed by the variables that apply to that metric's tags. */
+function scoped(refId: string, metric: string): InfluxQLQueryBuilder {
+  const query = new InfluxQLQueryBuilder(refId).from(metric);
+  if (!UNSCOPED_METRICS.has(metric)) query.whereVariable("scenario");
+  if (ENDPOINT_TAGGED.has(metric)) query.whereVariable("endpoint");
+  return query;
+}
+
+const PERCENTILES = [50, 95, 99] as const;
+
+/** p50/p95/p99 of a trend in one query, one series each. */
+function percentiles(metric: string): InfluxQLQueryBuilder {
+  const query = scoped("A", metric);
+  for (const p of PERCENTILES) query.select(percentile(p), `p${p}`);
+  return query;
+}
+
+/** Limits declared on percentiles of this metric (the only statistics a percentile panel can show against). */
+function percentileLimits(metric: string, tags?: Record<string, string>, only?: Statistic[]): ThresholdCondition[] {
+  return conditionsFor(metric, tags, only).filter((c) => c.statistic.startsWith("p("));
+}
+
+function percentileOf(condition: ThresholdCondition): number {
+  return Number(condition.statistic.slice(2, -1));
+}
+
+function loadRow(): cog.Builder<Panel>[] {
+  return [
+    timeseries({
+      title: "Virtual users",
+      description: "Active k6 VUs across all scenarios (k6's vus gauge).",
+      unit: "short",
+      width: 6,
+      targets: [scoped("A", K6.vus).select(max(), "VUs")],
+    }),
+    timeseries({
+      title: "Concurrent users",
+      description:
+        "Active VUs on the k6 instance as the journeys sample it at each iteration start (concurrent_users).",
+      unit: "short",
+      width: 6,
+      targets: [scoped("A", CUSTOM.concurrentUsers).select(max(), "users")],
+    }),
+    timeseries({
+      title: "Requests per second",
+      description: "HTTP requests per second (http_reqs), stacked by scenario.",
+      unit: "reqps",
+      width: 6,
+      stacked: true,
+      targets: [
+        scoped("A", K6.httpReqs).select(perSecond(), "rps").groupByTag("scenario").fill("0").alias("$tag_scenario"),
+      ],
+    }),
+    timeseries({
+      title: "Iterations per second",
+      description: "Completed journey iterations per second (iterations), per scenario.",
+      unit: "short",
+      width: 6,
+      targets: [
+        scoped("A", K6.iterations)
+          .select(perSecond(), "iterations")
+          .groupByTag("scenario")
+          .fill("0")
+          .alias("$tag_scenario"),
+      ],
+    }),
+    timeseries({
+      title: "Journey requests per second",
+      description: "Requests counted by the journeys themselves (total_requests), per scenario.",
+      unit: "reqps",
+      width: 12,
+      targets: [
+        scoped("A", CUSTOM.totalRequests)
+          .select(perSecond(), "rps")
+          .groupByTag("scenario")
+          .fill("0")
+          .alias("$tag_scenario"),
+      ],
+    }),
+    timeseries({
+      title: "Iteration duration p95",
+      description: "How long one journey iteration takes (iteration_duration p95), per scenario.",
+      unit: "ms",
+      width: 12,
+      targets: [
+        scoped("A", K6.iterationDuration).select(percentile(95), "p95").groupByTag("scenario").alias("$tag_scenario"),
+      ],
+    }),
+  ];
+}
+
+function perTagLatencyPanels(tagKey: "endpoint" | "scenario"): cog.Builder<Panel>[] {
+  return rowsTaggedBy(K6.httpReqDuration, tagKey).map(({ tagValue, conditions }) => {
+    const limits = conditions.filter((c) => c.statistic.startsWith("p("));
+    const shown = [...new Set([95, ...limits.map(percentileOf)])].sort((a, b) => a - b);
+    const query = new InfluxQLQueryBuilder("A").from(K6.httpReqDuration).whereTag(tagKey, tagValue);
+    // The fixed tag replaces the variable of the same name; the other variable still narrows the panel.
+    query.whereVariable(tagKey === "endpoint" ? "scenario" : "endpoint");
+    for (const p of shown) query.select(percentile(p), `p${p}`);
+    return timeseries({
+      title: `${tagKey === "endpoint" ? "Endpoint" : "Scenario"} ${tagValue}: latency vs threshold`,
+      description: `http_req_duration{${tagKey}:${tagValue}} against its k6 thresholds (${conditions
+        .map((c) => `${c.statistic}${c.operator}${c.limit}`)
+        .join(", ")}).`,
+      unit: "ms",
+      width: 6,
+      height: 7,
+      limits,
+      targets: [query],
+    });
+  });
+}
+
+function latencyRow(): cog.Builder<Panel>[] {
+  const overallP95 = percentileLimits(K6.httpReqDuration, undefined, ["p(95)"]);
+  return [
+    timeseries({
+      title: "HTTP latency p50 / p95 / p99",
+      description: "http_req_duration percentiles with the overall k6 thresholds as dashed lines.",
+      unit: "ms",
+      limits: percentileLimits(K6.httpReqDuration),
+      targets: [percentiles(K6.httpReqDuration)],
+    }),
+    timeseries({
+      title: "Server wait p95 by endpoint",
+      description: "Time to first byte (http_req_waiting p95) per endpoint.",
+      unit: "ms",
+      targets: [
+        scoped("A", K6.httpReqWaiting).select(percentile(95), "p95").groupByTag("endpoint").alias("$tag_endpoint"),
+      ],
+    }),
+    timeseries({
+      title: "p95 by endpoint",
+      description: "http_req_duration p95 per endpoint; the dashed line is the overall p95 threshold.",
+      unit: "ms",
+      limits: overallP95,
+      targets: [
+        scoped("A", K6.httpReqDuration).select(percentile(95), "p95").groupByTag("endpoint").alias("$tag_endpoint"),
+      ],
+    }),
+    timeseries({
+      title: "p95 by scenario",
+      description: "http_req_duration p95 per scenario; the dashed line is the overall p95 threshold.",
+      unit: "ms",
+      limits: overallP95,
+      targets: [
+        scoped("A", K6.httpReqDuration).select(percentile(95), "p95").groupByTag("scenario").alias("$tag_scenario"),
+      ],
+    }),
+  ];
+}
+
+/** One small panel per per-endpoint and per-scenario latency threshold; in a collapsed row (queried when opened). */
+function latencyThresholdsRow(): cog.Builder<Panel>[] {
+  return [...perTagLatencyPanels("endpoint"), ...perTagLatencyPanels("scenario")];
+}
+
+/** Events per interval of a counter, stacked by the tag that best says where they happen. */
+function countPanel(
+  title: string,
+  description: string,
+  metric: string,
+  by: "scenario" | "endpoint",
+  width = 8,
+): cog.Builder<Panel> {
+  return timeseries({
+    title,
+    description,
+    unit: "short",
+    width,
+    style: "bars",
+    stacked: true,
+    // A run-wide `count<N` limit: one interval reaching N already breaches it.
+    limits: conditionsFor(metric, undefined, ["count"]),
+    targets: [scoped("A", metric).select(sum(), "count").groupByTag(by).fill("0").alias(`$tag_${by}`)],
+  });
+}
+
+function errorsRow(): cog.Builder<Panel>[] {
+  return [
+    timeseries({
+      title: "Failed request rate",
+      description: "Share of failed HTTP requests (http_req_failed) per scenario, with the k6 error-rate threshold.",
+      unit: "percentunit",
+      width: 8,
+      min: 0,
+      limits: conditionsFor(K6.httpReqFailed, undefined, ["rate"]),
+      targets: [scoped("A", K6.httpReqFailed).select(mean(), "failed").groupByTag("scenario").alias("$tag_scenario")],
+    }),
+    timeseries({
+      title: "Requests by status",
+      description: "HTTP requests per interval by response status (0 = no response).",
+      unit: "short",
+      width: 8,
+      style: "bars",
+      stacked: true,
+      targets: [scoped("A", K6.httpReqs).select(sum(), "requests").groupByTag("status").fill("0").alias("$tag_status")],
+    }),
+    timeseries({
+      title: "Failed checks",
+      description: "Checks that failed per interval (checks samples are 1 = pass, 0 = fail), per scenario.",
+      unit: "short",
+      width: 8,
+      style: "bars",
+      stacked: true,
+      targets: [
+        scoped("A", K6.checks)
+          .select(`${count()} - ${sum()}`, "failed")
+          .groupByTag("scenario")
+          .fill("0")
+          .alias("$tag_scenario"),
+      ],
+    }),
+    countPanel(
+      "Timeouts",
+      "Requests that hit the client timeout and SSE streams without their initial state (timeout_count), by endpoint.",
+      CUSTOM.timeouts,
+      "endpoint",
+    ),
+    countPanel(
+      "Connection failures",
+      "Requests without any HTTP response and MCP connections that could not be set up (connection_failures).",
+      CUSTOM.connectionFailures,
+      "endpoint",
+    ),
+    countPanel(
+      "Agent busy",
+      "Prompts refused because the agent was running (agent_busy_total); expected under load, not a failure.",
+      CUSTOM.agentBusy,
+      "scenario",
+    ),
+  ];
+}
+
+function durationPanel(title: string, metric: string): cog.Builder<Panel> {
+  return timeseries({
+    title,
+    description: `${metric} p50/p95/p99 with its k6 thresholds.`,
+    unit: "ms",
+    width: 6,
+    limits: percentileLimits(metric),
+    targets: [percentiles(metric)],
+  });
+}
+
+function successPanel(title: string, metric: string): cog.Builder<Panel> {
+  return timeseries({
+    title,
+    description: `${metric} per scenario with its k6 threshold.`,
+    unit: "percentunit",
+    width: 6,
+    min: 0,
+    max: 1,
+    limits: conditionsFor(metric, undefined, ["rate"]),
+    targets: [scoped("A", metric).select(mean(), "success").groupByTag("scenario").alias("$tag_scenario")],
+  });
+}
+
+function journeysRow(): cog.Builder<Panel>[] {
+  return [
+    durationPanel("Authentication duration", CUSTOM.authDuration),
+    durationPanel("MCP connection duration", CUSTOM.mcpConnectionDuration),
+    durationPanel("Tool execution duration", CUSTOM.toolExecutionDuration),
+    durationPanel("Disconnect duration", CUSTOM.disconnectDuration),
+    successPanel("Authentication success", CUSTOM.authSuccess),
+    successPanel("MCP connection success", CUSTOM.mcpConnectionSuccess),
+    successPanel("Tool execution success", CUSTOM.toolExecutionSuccess),
+    successPanel("Disconnect success", CUSTOM.disconnectSuccess),
+  ];
+}
+
+function mcpOauthRow(): cog.Builder<Panel>[] {
+  return [
+    timeseries({
+      title: "Active MCP connections: sessions opened / closed",
+      description:
+        "active_connections is a per-VU gauge (1 after a VU opens its MCP session, 0 after it closes it). InfluxDB " +
+        "does not keep the VU, so the panel counts those reports per interval: opened (1s) and closed (0s).",
+      unit: "short",
+      style: "bars",
+      targets: [
+        scoped("A", CUSTOM.activeConnections)
+          .select(sum(), "opened")
+          .select(`${count()} - ${sum()}`, "closed")
+          .fill("0"),
+      ],
+    }),
+    countPanel(
+      "Token refreshes",
+      "OAuth token refreshes (token_refresh_count).",
+      CUSTOM.tokenRefreshes,
+      "scenario",
+      12,
+    ),
+  ];
+}
+
+function sseRow(): cog.Builder<Panel>[] {
+  return [
+    timeseries({
+      title: "SSE time to first event",
+      description: "From opening GET /events to the first event (sse_time_to_first_event).",
+      unit: "ms",
+      width: 24,
+      limits: percentileLimits(CUSTOM.sseTimeToFirstEvent),
+      targets: [percentiles(CUSTOM.sseTimeToFirstEvent)],
+    }),
+  ];
+}
+
+interface RowSpec {
+  title: string;
+  panels: () => cog.Builder<Panel>[];
+  collapsed?: boolean;
+}
+
+const ROWS: readonly RowSpec[] = [
+  { title: "Load", panels: loadRow },
+  { title: "Latency", panels: latencyRow },
+  { title: "Latency per endpoint and scenario vs thresholds", panels: latencyThresholdsRow, collapsed: true },
+  { title: "Errors", panels: errorsRow },
+  { title: "Journeys", panels: journeysRow },
+  { title: "MCP and OAuth", panels: mcpOauthRow },
+  { title: "SSE", panels: sseRow },
+];
+
+/** Sets a fixed id on whatever a builder produces: the SDK leaves ids to the caller. */
+function withId<T extends { id?: number }>(builder: cog.Builder<T>, id: number): cog.Builder<T> {
+  return {
+    build: () => {
+      const built = builder.build();
+      built.id = id;
+      return built;
+    },
+  };
+}
+
+export function buildDashboard(): Dashboard {
+  const dashboard = new DashboardBuilder(DASHBOARD_TITLE)
+    .uid(DASHBOARD_UID)
+    .description("k6 load test of AgentAPI (InfluxQL on the k6 bucket). Pick the run with the Test run variable.")
+    .tags(["k6", "agentapi", "load-test"])
+    .editable()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .time({ from: "now-30m", to: "now" })
+    .refresh("5s")
+    .timepicker(new TimePickerBuilder().refreshIntervals(["5s", "10s", "30s", "1m", "5m"]))
+    .variables(variables());
+  // An open row's panels follow it at the top level (Grafana drops panels nested in an open row); a collapsed
+  // row carries its panels inside it.
+  let id = 0;
+  for (const spec of ROWS) {
+    const row = new RowBuilder(spec.title).collapsed(spec.collapsed === true);
+    const rowId = ++id;
+    if (spec.collapsed) {
+      for (const panel of spec.panels()) row.withPanel(withId(panel, ++id));
+      dashboard.withRow(withId(row, rowId));
+    } else {
+      dashboard.withRow(withId(row, rowId));
+      for (const panel of spec.panels()) dashboard.withPanel(withId(panel, ++id));
+    }
+  }
+  return dashboard.build();
+}
+
+/** The committed file's exact text: stable key order from the builders, two-space indent, final newline. */
+export function renderDashboard(): string {
+  return `${JSON.stringify(buildDashboard(), null, 2)}\n`;
+}

@@ -1,0 +1,7 @@
+// The one datasource every panel and variable uses. Its uid is fixed so provisioning
+// (infra/grafana/provisioning/datasources/influxdb.yaml) and the dashboard JSON agree without lookups.
+export const INFLUX_DATASOURCE = { type: "influxdb", uid: "influxdb-k6" } as const;
+
+/** InfluxDB 2 bucket k6 writes to; its virtual DBRP mapping exposes it to InfluxQL as database `k6`, RP `autogen`. */
+export const INFLUX_DATABASE = "k6";
+export const INFLUX_RETENTION_POLICY = "autogen";

@@ -1,0 +1,75 @@
+// One way to make a panel: a timeseries (never the legacy graph) on the k6 datasource, with a legend that shows
+// last/max, and — when the k6 suite declares limits for what it plots — those limits drawn as dashed lines.
+import * as common from "@grafana/grafana-foundation-sdk/common";
+import { ThresholdsConfigBuilder, ThresholdsMode, type Threshold } from "@grafana/grafana-foundation-sdk/dashboard";
+import { PanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
+import { INFLUX_DATASOURCE } from "./datasource";
+import type { InfluxQLQueryBuilder } from "./influxql";
+import type { ThresholdCondition } from "./thresholds";
+
+export interface TimeseriesSpec {
+  title: string;
+  description: string;
+  unit: string;
+  targets: InfluxQLQueryBuilder[];
+  /** Grid width (of 24) and height. */
+  width?: number;
+  height?: number;
+  /** k6 threshold conditions to draw as lines (their limits, in the panel's unit). */
+  limits?: ThresholdCondition[];
+  /** Bars for per-interval counts, lines otherwise. */
+  style?: "lines" | "bars";
+  stacked?: boolean;
+  min?: number;
+  max?: number;
+}
+
+const OK = "green";
+const BREACH = "red";
+
+/**
+ * Grafana draws one line per threshold step. Colours follow the direction of the condition: for `<` limits the
+ * region above the line is the breach, for `>` limits (success rates) the region below it is.
+ */
+export function thresholdSteps(limits: readonly ThresholdCondition[]): Threshold[] {
+  const values = [...new Set(limits.map((c) => c.limit))].sort((a, b) => a - b);
+  const upperBound = limits.every((c) => c.operator === "<" || c.operator === "<=");
+  if (upperBound) return [{ value: null, color: OK }, ...values.map((value) => ({ value, color: BREACH }))];
+  return [{ value: null, color: BREACH }, ...values.map((value) => ({ value, color: OK }))];
+}
+
+export function timeseries(spec: TimeseriesSpec): PanelBuilder {
+  const panel = new PanelBuilder()
+    .title(spec.title)
+    .description(spec.description)
+    .datasource({ ...INFLUX_DATASOURCE })
+    .targets(spec.targets)
+    .unit(spec.unit)
+    .span(spec.width ?? 12)
+    .height(spec.height ?? 8)
+    .lineWidth(1)
+    .fillOpacity(spec.style === "bars" ? 80 : 10)
+    .drawStyle(spec.style === "bars" ? common.GraphDrawStyle.Bars : common.GraphDrawStyle.Line)
+    .showPoints(common.VisibilityMode.Never)
+    .spanNulls(true)
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom)
+        .calcs(["lastNotNull", "max"]),
+    )
+    .tooltip(
+      new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
+    );
+  if (spec.stacked) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
+  if (spec.min !== undefined) panel.min(spec.min);
+  if (spec.max !== undefined) panel.max(spec.max);
+  const limits = spec.limits ?? [];
+  if (limits.length > 0) {
+    panel
+      .thresholds(new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(thresholdSteps(limits)))
+      .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+  }
+  return panel;
+}

@@ -1,0 +1,6 @@
+// Where the generated dashboard lives (mounted into Grafana at /var/lib/grafana/dashboards by docker compose).
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const DASHBOARDS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "dashboards");
+export const DASHBOARD_FILE = join(DASHBOARDS_DIR, "agentapi-load.json");

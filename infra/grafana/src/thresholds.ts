@@ -1,0 +1,64 @@
+// Turns the k6 suite's threshold table into lines Grafana can draw. The table is the single source of truth: a
+// changed limit in k6/src/thresholds.ts shows up on the dashboard at the next `npm run dashboards`.
+import { THRESHOLD_TABLE } from "../../../k6/src/thresholds";
+
+export type Statistic = "avg" | "min" | "max" | "med" | "rate" | "count" | "value" | `p(${number})`;
+export type Operator = "<" | "<=" | ">" | ">=" | "==" | "===" | "!=";
+
+export interface ThresholdCondition {
+  statistic: Statistic;
+  operator: Operator;
+  limit: number;
+}
+
+export interface ThresholdRow {
+  metric: string;
+  tags?: Record<string, string>;
+  conditions: string[];
+  abortOnFail?: boolean;
+}
+
+const CONDITION =
+  /^\s*(avg|min|max|med|rate|count|value|p\(\d+(?:\.\d+)?\))\s*(<=|<|>=|>|===|==|!=)\s*(-?\d+(?:\.\d+)?)\s*$/;
+
+/** Parse one k6 threshold expression such as `p(95)<500` or `rate>0.99`. */
+export function parseCondition(text: string): ThresholdCondition {
+  const match = CONDITION.exec(text);
+  if (!match) throw new Error(`unsupported k6 threshold expression: "${text}"`);
+  return { statistic: match[1] as Statistic, operator: match[2] as Operator, limit: Number(match[3]) };
+}
+
+function sameTags(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const left = Object.entries(a ?? {}).sort(([x], [y]) => x.localeCompare(y));
+  const right = Object.entries(b ?? {}).sort(([x], [y]) => x.localeCompare(y));
+  return JSON.stringify(left) === JSON.stringify(right);
+}
+
+/** Every threshold row, as data. */
+export function thresholdRows(): readonly ThresholdRow[] {
+  return THRESHOLD_TABLE;
+}
+
+/** The conditions declared for exactly this metric + tag set, optionally only for some statistics. */
+export function conditionsFor(
+  metric: string,
+  tags?: Record<string, string>,
+  statistics?: readonly Statistic[],
+): ThresholdCondition[] {
+  return thresholdRows()
+    .filter((row) => row.metric === metric && sameTags(row.tags, tags))
+    .flatMap((row) => row.conditions.map(parseCondition))
+    .filter((c) => statistics === undefined || statistics.includes(c.statistic));
+}
+
+/** Rows for one metric whose only tag is `tagKey` (e.g. per-endpoint latency limits), in table order. */
+export function rowsTaggedBy(metric: string, tagKey: string): { tagValue: string; conditions: ThresholdCondition[] }[] {
+  const rows: { tagValue: string; conditions: ThresholdCondition[] }[] = [];
+  for (const row of thresholdRows()) {
+    const keys = Object.keys(row.tags ?? {});
+    const tagValue = row.tags?.[tagKey];
+    if (row.metric !== metric || keys.length !== 1 || tagValue === undefined) continue;
+    rows.push({ tagValue, conditions: row.conditions.map(parseCondition) });
+  }
+  return rows;
+}

@@ -1,0 +1,60 @@
+// The dashboard's variables. `testid` picks the run; `scenario` and `endpoint` narrow it down.
+//
+// Newest run by default: testids are generated as `YYYYMMDD-HHMMSS-<4 hex>` (UTC, see the Makefile's `load`), so
+// sorting them alphabetically descending puts the newest first, and Grafana selects the first option when the
+// dashboard carries no saved value (we save none) and the URL names none. `make load` prints a link with
+// `var-testid=<id>` for the run it starts.
+import {
+  QueryVariableBuilder,
+  VariableRefresh,
+  VariableSort,
+  type VariableModel,
+} from "@grafana/grafana-foundation-sdk/dashboard";
+import type * as cog from "@grafana/grafana-foundation-sdk/cog";
+import { INFLUX_DATASOURCE } from "./datasource";
+import { K6 } from "./metrics";
+
+/** What Grafana substitutes for "All" in scenario/endpoint: every series, including samples without the tag. */
+export const ALL_VALUE = ".*";
+
+function showTagValues(key: string, where?: string): string {
+  const base = `SHOW TAG VALUES FROM "${K6.httpReqs}" WITH KEY = "${key}"`;
+  return where === undefined ? base : `${base} WHERE ${where}`;
+}
+
+export const TESTID_QUERY = showTagValues("testid");
+export const SCENARIO_QUERY = showTagValues("scenario", `"testid" =~ /^$testid$/`);
+export const ENDPOINT_QUERY = showTagValues("endpoint", `"testid" =~ /^$testid$/ AND "scenario" =~ /^($scenario)$/`);
+
+function queryVariable(name: string, label: string, query: string): QueryVariableBuilder {
+  return (
+    new QueryVariableBuilder(name)
+      .label(label)
+      .datasource({ ...INFLUX_DATASOURCE })
+      .query(query)
+      .definition(query)
+      // Re-read on every time-range change, which includes each auto-refresh tick: new runs and tags appear live.
+      .refresh(VariableRefresh.OnTimeRangeChanged)
+  );
+}
+
+export function variables(): cog.Builder<VariableModel>[] {
+  const testid = queryVariable("testid", "Test run", TESTID_QUERY)
+    .description("k6 testid tag of the run (YYYYMMDD-HHMMSS-xxxx, newest first)")
+    .sort(VariableSort.AlphabeticalDesc)
+    .multi(false)
+    .includeAll(false);
+  const scenario = queryVariable("scenario", "Scenario", SCENARIO_QUERY)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue(ALL_VALUE)
+    .current({ text: ["All"], value: ["$__all"] });
+  const endpoint = queryVariable("endpoint", "Endpoint", ENDPOINT_QUERY)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue(ALL_VALUE)
+    .current({ text: ["All"], value: ["$__all"] });
+  return [testid, scenario, endpoint];
+}

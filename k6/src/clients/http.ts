@@ -1,0 +1,101 @@
+// The one place requests are sent: tags every request with its `endpoint` (and a static `name` for URLs that
+// carry ids), declares which statuses are expected (so http_req_failed counts only real failures), counts
+// requests/timeouts/connection failures, and parses the body once.
+
+import http, { type RefinedParams, type RefinedResponse } from "k6/http";
+import { metrics } from "../metrics";
+import type { Endpoint } from "../names";
+import type { Json } from "../lib/guards";
+
+/** Per-request client timeout; a request that hits it counts in timeout_count. */
+export const REQUEST_TIMEOUT = "30s";
+
+/** k6's error code for a request that timed out. */
+const K6_ERROR_REQUEST_TIMEOUT = 1050;
+
+export interface CallOptions {
+  endpoint: Endpoint;
+  /** Static `name` tag for URLs with ids or query strings (keeps InfluxDB series few). */
+  name?: string;
+  headers?: Record<string, string>;
+  /** Sent as `Authorization: Bearer …`. */
+  bearer?: string;
+  /** Statuses besides 2xx/3xx that are an expected outcome here (e.g. 401 when probing a revoked token). */
+  alsoExpected?: ReadonlyArray<number>;
+  /** Redirects to follow; 0 returns the 3xx itself. k6 follows 10 by default. */
+  redirects?: number;
+}
+
+export interface Reply {
+  res: RefinedResponse<"text">;
+  status: number;
+  /** The body parsed as JSON when the response says it is JSON; `undefined` otherwise. */
+  json: Json;
+  /** A response header, case-insensitively. */
+  header(name: string): string | undefined;
+}
+
+type ExpectedStatusesCallback = ReturnType<typeof http.expectedStatuses>;
+
+const callbacks: Record<string, ExpectedStatusesCallback> = {};
+
+function expectedStatuses(extra: ReadonlyArray<number>): ExpectedStatusesCallback {
+  const key = extra.join(",");
+  let cb = callbacks[key];
+  if (!cb) {
+    cb = http.expectedStatuses({ min: 200, max: 399 }, ...extra);
+    callbacks[key] = cb;
+  }
+  return cb;
+}
+
+function headerOf(headers: Record<string, string>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() === wanted) return headers[key];
+  }
+  return undefined;
+}
+
+function parseJson(res: RefinedResponse<"text">): Json {
+  const type = headerOf(res.headers, "content-type") ?? "";
+  if (!/json/i.test(type) || typeof res.body !== "string" || res.body === "") return undefined;
+  try {
+    return JSON.parse(res.body) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+export function send(method: string, url: string, body: unknown, opts: CallOptions): Reply {
+  const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (opts.bearer !== undefined) headers.Authorization = `Bearer ${opts.bearer}`;
+  const tags: Record<string, string> = { endpoint: opts.endpoint };
+  if (opts.name !== undefined) tags.name = opts.name;
+
+  const params: RefinedParams<"text"> = {
+    headers,
+    tags,
+    timeout: REQUEST_TIMEOUT,
+    responseType: "text",
+    responseCallback: expectedStatuses(opts.alsoExpected ?? []),
+  };
+  // Only set `redirects` when asked: k6 reads an explicit `undefined` as 0.
+  if (opts.redirects !== undefined) params.redirects = opts.redirects;
+  const res = http.request(method, url, body === undefined ? null : JSON.stringify(body), params);
+
+  metrics.totalRequests.add(1, { endpoint: opts.endpoint });
+  if (res.error_code === K6_ERROR_REQUEST_TIMEOUT) {
+    metrics.timeoutCount.add(1, { endpoint: opts.endpoint });
+  } else if (res.status === 0) {
+    metrics.connectionFailures.add(1, { endpoint: opts.endpoint });
+  }
+
+  return {
+    res,
+    status: res.status,
+    json: parseJson(res),
+    header: (name: string) => headerOf(res.headers, name),
+  };
+}

@@ -1,0 +1,161 @@
+// Run configuration from the environment (`__ENV` in k6), validated up front. Any problem becomes ONE readable
+// line (a ConfigError), thrown in the init context so k6 stops before a single request is sent.
+// Pure: takes the environment as an argument, so Node tests exercise it directly.
+
+import { PROFILE_NAMES, PROFILES, type Profile, type ProfileName } from "./profiles";
+import { AGENT_ONLY_SCENARIOS, SCENARIO_NAMES, isScenarioName, type ScenarioName } from "./names";
+
+export interface Config {
+  readonly profile: Profile;
+  /** AgentAPI base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly oauthBaseUrl: string;
+  readonly authUrl: string;
+  readonly mcpUrl: string;
+  /** The scenarios this run executes, after SCENARIOS and AGENT_ONLY. */
+  readonly scenarios: ReadonlyArray<ScenarioName>;
+  readonly vusFactor: number;
+  readonly agentOnly: boolean;
+  readonly reportDir: string;
+  readonly testId: string;
+  /** Multiplies every think time (0 = no pauses); for quick local checks. */
+  readonly thinkTimeScale: number;
+}
+
+export const DEFAULTS = {
+  PROFILE: "local",
+  BASE_URL: "http://localhost:3284",
+  OAUTH_BASE_URL: "http://localhost:3000/api/mcp/oauth",
+  AUTH_URL: "http://localhost:3000/api/auth/token",
+  MCP_URL: "http://localhost:3000/mcp",
+  REPORT_DIR: "reports",
+  VUS_FACTOR: "1",
+  THINK_TIME_SCALE: "1",
+} as const;
+
+export class ConfigError extends Error {
+  constructor(problems: ReadonlyArray<string>) {
+    super(`invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function value(env: Env, key: keyof typeof DEFAULTS): string {
+  const raw = env[key];
+  return raw === undefined || raw.trim() === "" ? DEFAULTS[key] : raw.trim();
+}
+
+function url(env: Env, key: keyof typeof DEFAULTS, problems: string[]): string {
+  const raw = value(env, key);
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(raw)) {
+    problems.push(`${key} must be an http(s) URL without query or fragment (got "${raw}")`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+function flag(env: Env, key: string, problems: string[]): boolean {
+  const raw = (env[key] ?? "").trim().toLowerCase();
+  if (raw === "" || raw === "false" || raw === "0" || raw === "no") return false;
+  if (raw === "true" || raw === "1" || raw === "yes") return true;
+  problems.push(`${key} must be true or false (got "${env[key] ?? ""}")`);
+  return false;
+}
+
+function positiveNumber(env: Env, key: "VUS_FACTOR" | "THINK_TIME_SCALE", allowZero: boolean, problems: string[]) {
+  const raw = value(env, key);
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    problems.push(`${key} must be a ${allowZero ? "non-negative" : "positive"} number (got "${raw}")`);
+    return 1;
+  }
+  return n;
+}
+
+function defaultTestId(profile: string, now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${profile}-${stamp}`;
+}
+
+/** Parse and validate the environment; throws ConfigError (one line listing every problem). */
+export function loadConfig(env: Env, now: Date = new Date()): Config {
+  const problems: string[] = [];
+
+  const profileName = value(env, "PROFILE");
+  if (!(PROFILE_NAMES as ReadonlyArray<string>).includes(profileName)) {
+    problems.push(`PROFILE must be one of ${PROFILE_NAMES.join(", ")} (got "${profileName}")`);
+  }
+  const profile =
+    PROFILES[(PROFILE_NAMES as ReadonlyArray<string>).includes(profileName) ? (profileName as ProfileName) : "local"];
+  if (profile.requiresConfirmation && (env.CONFIRM_PRODUCTION ?? "").trim() !== "yes") {
+    problems.push(`PROFILE=${profile.name} sends real load; set CONFIRM_PRODUCTION=yes to confirm`);
+  }
+
+  const baseUrl = url(env, "BASE_URL", problems);
+  const oauthBaseUrl = url(env, "OAUTH_BASE_URL", problems);
+  const authUrl = url(env, "AUTH_URL", problems);
+  const mcpUrl = url(env, "MCP_URL", problems);
+  const agentOnly = flag(env, "AGENT_ONLY", problems);
+  const vusFactor = positiveNumber(env, "VUS_FACTOR", false, problems);
+  const thinkTimeScale = positiveNumber(env, "THINK_TIME_SCALE", true, problems);
+
+  let scenarios: ScenarioName[] = [...SCENARIO_NAMES];
+  const filter = (env.SCENARIOS ?? "").trim();
+  if (filter !== "") {
+    const names = filter
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+    const unknown = names.filter((n) => !isScenarioName(n));
+    if (unknown.length > 0) {
+      problems.push(`SCENARIOS has unknown ${unknown.join(", ")} (choose from ${SCENARIO_NAMES.join(", ")})`);
+    }
+    scenarios = SCENARIO_NAMES.filter((n) => names.includes(n));
+  }
+  if (agentOnly) {
+    const needBroker = scenarios.filter((n) => !AGENT_ONLY_SCENARIOS.includes(n));
+    if (filter !== "" && needBroker.length > 0) {
+      problems.push(
+        `AGENT_ONLY=true cannot run ${needBroker.join(", ")} (they need the broker; choose from ${AGENT_ONLY_SCENARIOS.join(", ")})`,
+      );
+    }
+    scenarios = scenarios.filter((n) => AGENT_ONLY_SCENARIOS.includes(n));
+  }
+  if (scenarios.length === 0 && problems.length === 0) problems.push("SCENARIOS selects no scenario");
+
+  const reportDir = value(env, "REPORT_DIR").replace(/\/+$/, "") || ".";
+  const testId = (env.TESTID ?? "").trim() || defaultTestId(profile.name, now);
+  if (!/^[A-Za-z0-9._:-]{1,80}$/.test(testId)) {
+    problems.push(`TESTID must be 1-80 characters of letters, digits, . _ : - (got "${testId}")`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    profile,
+    baseUrl,
+    oauthBaseUrl,
+    authUrl,
+    mcpUrl,
+    scenarios,
+    vusFactor,
+    agentOnly,
+    reportDir,
+    testId,
+    thinkTimeScale,
+  };
+}
+
+/** The configuration in one line, for logs and reports. */
+export function describeConfig(config: Config): string {
+  const target = config.agentOnly
+    ? `agentapi=${config.baseUrl} (agent only)`
+    : `agentapi=${config.baseUrl} auth=${config.authUrl} oauth=${config.oauthBaseUrl} mcp=${config.mcpUrl}`;
+  return (
+    `profile=${config.profile.name} scenarios=${config.scenarios.join(",")} vus_factor=${config.vusFactor} ` +
+    `${target} testid=${config.testId} reports=${config.reportDir}`
+  );
+}

@@ -1,0 +1,95 @@
+// Entry point k6 runs: options (profile → scenarios, threshold table → thresholds), the six journeys, setup,
+// teardown and the end-of-test reports. Bundled by k6/build.mjs into k6/dist/main.js (xk6-sse) and
+// k6/dist/main.stock.js (any k6 ≥ v0.49).
+
+import exec from "k6/execution";
+import type { Options } from "k6/options";
+import { getStatus } from "./clients/agentapi";
+import { requestUserToken } from "./clients/broker";
+import { EVENTS_TRANSPORT } from "./clients/events";
+import { describeConfig } from "./config";
+import { formatDuration } from "./lib/duration";
+import { buildScenarios, maxRunSeconds } from "./profiles";
+import { renderReports, type SummaryData } from "./reports/index";
+import { config } from "./run-config";
+import { buildK6Thresholds, selectThresholds } from "./thresholds";
+
+export { authentication } from "./scenarios/authentication";
+export { mcpConnection } from "./scenarios/mcp-connection";
+export { toolExecution } from "./scenarios/tool-execution";
+export { listToolsJourney as listTools } from "./scenarios/list-tools";
+export { disconnect } from "./scenarios/disconnect";
+export { mixedWorkload } from "./scenarios/mixed-workload";
+
+const scenarios = buildScenarios(config.profile, config.scenarios, config.vusFactor);
+
+export const options: Options = {
+  scenarios,
+  thresholds: buildK6Thresholds(
+    selectThresholds(config.scenarios, config.agentOnly),
+    config.scenarios,
+    config.profile.abortOnFail,
+  ),
+  tags: { testid: config.testId },
+  summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
+  setupTimeout: "30s",
+  teardownTimeout: "30s",
+  userAgent: "agentapi-load-k6/1.0",
+};
+
+export interface SetupData {
+  startedAt: number;
+  config: string;
+}
+
+/** Stop the run with one readable line (k6 prints it and exits non-zero). */
+function abort(message: string): never {
+  exec.test.abort(message);
+  throw new Error(message);
+}
+
+export function setup(): SetupData {
+  const planned = formatDuration(maxRunSeconds(scenarios));
+  console.log(`agentapi-load: ${describeConfig(config)} sse=${EVENTS_TRANSPORT} planned≤${planned}`);
+
+  const status = getStatus(config.baseUrl);
+  if (status.reply.status === 0) {
+    abort(`setup: AgentAPI at ${config.baseUrl} is unreachable (${status.reply.res.error}); start it or set BASE_URL`);
+  }
+  if (status.body === null) {
+    abort(
+      `setup: ${config.baseUrl}/status answered ${status.reply.status} without an agent status; is BASE_URL an AgentAPI server?`,
+    );
+  }
+  if (!config.agentOnly) {
+    const token = requestUserToken(config.authUrl, "k6-setup");
+    if (token.reply.status === 0) {
+      abort(
+        `setup: broker at ${config.authUrl} is unreachable (${token.reply.res.error}); start it, set AUTH_URL, or run with AGENT_ONLY=true`,
+      );
+    }
+    if (token.body === null) {
+      abort(`setup: ${config.authUrl} answered ${token.reply.status} without a user token; check AUTH_URL`);
+    }
+  }
+  return { startedAt: Date.now(), config: describeConfig(config) };
+}
+
+export function teardown(data: SetupData): void {
+  const seconds = (Date.now() - data.startedAt) / 1000;
+  console.log(`agentapi-load: finished after ${formatDuration(seconds)} (${data.config})`);
+}
+
+export function handleSummary(data: SummaryData): Record<string, string> {
+  return renderReports(
+    data,
+    {
+      config: describeConfig(config),
+      profile: config.profile.name,
+      testId: config.testId,
+      eventsTransport: EVENTS_TRANSPORT,
+      generatedAt: new Date().toISOString(),
+    },
+    config.reportDir,
+  );
+}

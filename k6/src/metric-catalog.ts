@@ -1,0 +1,110 @@
+// Names and types of every metric the suite records: k6's built-ins and this suite's custom metrics.
+// Pure data (no k6 imports): `metrics.ts` builds the k6 objects from it; dashboards and tests read it in Node.
+
+export type MetricType = "counter" | "gauge" | "rate" | "trend";
+
+export interface MetricSpec {
+  name: string;
+  type: MetricType;
+  isTime?: boolean;
+  description: string;
+}
+
+export const CUSTOM_METRICS = [
+  {
+    name: "mcp_connection_success_rate",
+    type: "rate",
+    description: "MCP connections set up (initialize + initialized + tools/list) that succeeded",
+  },
+  {
+    name: "tool_execution_success_rate",
+    type: "rate",
+    description: "MCP tools/call results and agent prompts that succeeded (agent busy excluded)",
+  },
+  { name: "auth_success_rate", type: "rate", description: "user-token + OAuth PKCE logins that ended with MCP tokens" },
+  {
+    name: "disconnect_success_rate",
+    type: "rate",
+    description: "disconnects where the session ended, the config was revoked and its token refused",
+  },
+  {
+    name: "token_refresh_count",
+    type: "counter",
+    description: "successful OAuth refreshes (rotations) of a VU's own config",
+  },
+  {
+    name: "connection_failures",
+    type: "counter",
+    description: "requests that got no HTTP response, and MCP connections that could not be set up",
+  },
+  {
+    name: "timeout_count",
+    type: "counter",
+    description: "requests that hit the client timeout, and SSE streams that sent no initial state in time",
+  },
+  { name: "total_requests", type: "counter", description: "HTTP requests the journeys sent (tagged by endpoint)" },
+  {
+    name: "active_connections",
+    type: "gauge",
+    description: "MCP sessions held open by the reporting VU (0 or 1) after each open/close",
+  },
+  {
+    name: "concurrent_users",
+    type: "gauge",
+    description: "active VUs on this k6 instance, sampled at each iteration start",
+  },
+  {
+    name: "auth_duration",
+    type: "trend",
+    isTime: true,
+    description: "login time: user token through OAuth callback (no think time)",
+  },
+  {
+    name: "mcp_connection_duration",
+    type: "trend",
+    isTime: true,
+    description: "MCP initialize + initialized + tools/list time",
+  },
+  { name: "tool_execution_duration", type: "trend", isTime: true, description: "MCP tools/call time" },
+  {
+    name: "disconnect_duration",
+    type: "trend",
+    isTime: true,
+    description: "session delete + revoke + refusal check time",
+  },
+  {
+    name: "agent_busy_total",
+    type: "counter",
+    description: "POST /message refused because the agent was running (not a failure)",
+  },
+  {
+    name: "sse_time_to_first_event",
+    type: "trend",
+    isTime: true,
+    description: "GET /events: time from connect to the first event",
+  },
+] as const satisfies ReadonlyArray<MetricSpec>;
+
+export type CustomMetricName = (typeof CUSTOM_METRICS)[number]["name"];
+
+/** k6's built-in metrics that a run of this suite can emit (HTTP, iterations, checks, groups, SSE extension). */
+export const BUILTIN_METRICS: ReadonlyArray<MetricSpec> = [
+  { name: "checks", type: "rate", description: "check() results" },
+  { name: "data_received", type: "counter", description: "bytes received" },
+  { name: "data_sent", type: "counter", description: "bytes sent" },
+  { name: "group_duration", type: "trend", isTime: true, description: "time per group() run" },
+  { name: "http_req_blocked", type: "trend", isTime: true, description: "time waiting for a free connection" },
+  { name: "http_req_connecting", type: "trend", isTime: true, description: "TCP connect time" },
+  { name: "http_req_duration", type: "trend", isTime: true, description: "sending + waiting + receiving" },
+  { name: "http_req_failed", type: "rate", description: "responses outside the expected statuses" },
+  { name: "http_req_receiving", type: "trend", isTime: true, description: "time receiving the body" },
+  { name: "http_req_sending", type: "trend", isTime: true, description: "time sending the request" },
+  { name: "http_req_tls_handshaking", type: "trend", isTime: true, description: "TLS handshake time" },
+  { name: "http_req_waiting", type: "trend", isTime: true, description: "time to first byte" },
+  { name: "http_reqs", type: "counter", description: "HTTP requests" },
+  { name: "iteration_duration", type: "trend", isTime: true, description: "time per iteration" },
+  { name: "iterations", type: "counter", description: "completed iterations" },
+  { name: "vus", type: "gauge", description: "active VUs" },
+  { name: "vus_max", type: "gauge", description: "allocated VUs" },
+  { name: "sse_event", type: "counter", description: "SSE events received (xk6-sse)" },
+];

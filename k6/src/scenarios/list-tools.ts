@@ -1,0 +1,32 @@
+// Journey 4 — list_tools: GET /status → MCP tools/list on the VU's session → GET /messages.
+
+import { group } from "k6";
+import { getMessages } from "../clients/agentapi";
+import { listTools } from "../clients/mcp";
+import { checkMessages, checkToolsList } from "../checks";
+import { agentStatusStep, ensureSession, forgetSessionIfGone } from "../flows";
+import { beginIteration } from "../lib/iteration";
+import { think } from "../lib/think";
+import { config } from "../run-config";
+
+export function listToolsJourney(): void {
+  beginIteration();
+
+  agentStatusStep();
+
+  if (!config.agentOnly) {
+    // (first iteration: log in and open the VU's session)
+    const session = ensureSession();
+    if (session !== null) {
+      group("mcp tools/list", () => {
+        const r = listTools(config.mcpUrl, session);
+        checkToolsList(r);
+        forgetSessionIfGone(r.reply.status);
+      });
+    }
+  }
+
+  group("conversation", () => checkMessages(getMessages(config.baseUrl)));
+
+  think(1, 4);
+}

@@ -1,0 +1,63 @@
+// Journey 3 — tool_execution: an MCP tools/call on the VU's session (the seed's five tasks, as tools), then an
+// agent prompt via POST /message when /status says the agent is stable, then GET /messages. "Agent busy" (one
+// agent per AgentAPI server) is counted in agent_busy_total and is not a failure.
+
+import { group } from "k6";
+import { getMessages, sendMessage } from "../clients/agentapi";
+import { callTool } from "../clients/mcp";
+import { checkMessages, checkSendMessage, checkToolCall } from "../checks";
+import { agentStatusStep, ensureSession, forgetSessionIfGone } from "../flows";
+import { beginIteration, iteration, vuId } from "../lib/iteration";
+import { think } from "../lib/think";
+import { metrics } from "../metrics";
+import { config } from "../run-config";
+
+/** The seed's five tasks: what a user would ask the agent, and the MCP tool that does it. */
+export const TASKS = [
+  { tool: "list_files", args: {}, prompt: "List the files in the current directory" },
+  { tool: "git_status", args: {}, prompt: "Show git status" },
+  { tool: "node_version", args: {}, prompt: "Check the version of Node.js" },
+  { tool: "system_info", args: {}, prompt: "Display system information" },
+  { tool: "run_tests", args: {}, prompt: "Run tests" },
+] as const;
+
+export function toolExecution(): void {
+  beginIteration();
+  const task = TASKS[iteration() % TASKS.length] ?? TASKS[0];
+
+  if (!config.agentOnly) {
+    // (first iteration: user token → oauth init → authorize → callback → mcp initialize → initialized → tools/list)
+    const session = ensureSession();
+    if (session !== null) {
+      group("mcp tools/call", () => {
+        const started = Date.now();
+        const r = callTool(config.mcpUrl, session, task.tool, { ...task.args });
+        const ok = checkToolCall(r);
+        metrics.toolExecutionSuccessRate.add(ok);
+        if (ok) metrics.toolExecutionDuration.add(Date.now() - started);
+        forgetSessionIfGone(r.reply.status);
+      });
+    }
+  }
+
+  const status = agentStatusStep();
+
+  let prompt: string | undefined;
+  if (status !== null && status.status === "stable") {
+    group("agent prompt", () => {
+      const content = `${task.prompt} (k6 vu ${vuId()} iteration ${iteration()})`;
+      const r = sendMessage(config.baseUrl, content);
+      checkSendMessage(r);
+      if (r.outcome === "busy") {
+        metrics.agentBusyTotal.add(1);
+      } else {
+        metrics.toolExecutionSuccessRate.add(r.outcome === "accepted");
+        if (r.outcome === "accepted") prompt = content;
+      }
+    });
+  }
+
+  group("conversation", () => checkMessages(getMessages(config.baseUrl), prompt));
+
+  think(3, 8);
+}

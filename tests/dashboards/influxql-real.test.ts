@@ -1,0 +1,196 @@
+// The dashboard's InfluxQL, expanded as Grafana expands it, against a real InfluxDB holding a real run's samples in
+// xk6-output-influxdb's schema. Every panel target must return data for the run it is pointed at, nothing for a
+// run that does not exist, and exactly the same data whether or not another run shares the database.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { INFLUX_DATABASE, INFLUX_RETENTION_POLICY } from "../../infra/grafana/src/datasource";
+import {
+  loadCommittedDashboard,
+  panelTargets,
+  type DashboardJson,
+  type PanelTarget,
+  type VariableJson,
+} from "./helpers/dashboard-model";
+import { expandQuery, interpolateVariables, type QueryContext, type TemplateVariable } from "./helpers/grafana-macros";
+import { findInfluxd, startInfluxd, type InfluxSeries, type RunningInfluxd } from "./helpers/influxd";
+import { toLineProtocol } from "./helpers/line-protocol";
+import { recordRun, recordSmallRun } from "./helpers/journey-samples";
+
+const INFLUXD = findInfluxd();
+if (INFLUXD === undefined) {
+  console.warn(
+    "SKIP tests/dashboards/influxql-real: `influxd` is not installed (Debian: apt-get install -y influxdb); " +
+      "the dashboard queries were NOT run against InfluxDB",
+  );
+}
+
+// Time-sortable ids as scripts/new-testid.sh makes them; RUN is the newer one, so it is the dashboard's default.
+const RUN = "20261127-021500-a1b2";
+const OLDER_RUN = "20261126-235959-c3d4";
+const MISSING_RUN = "20261127-030000-ffff";
+
+/** Grafana's panel query width: maxDataPoints is the panel's pixel width on a 1,800 px wide dashboard. */
+function maxDataPointsOf(target: PanelTarget): number {
+  return target.panel.maxDataPoints ?? Math.round(((target.panel.gridPos?.w ?? 24) / 24) * 1800);
+}
+
+/** Every non-time value of every series. */
+function values(series: readonly InfluxSeries[]): (number | string | null)[] {
+  return series.flatMap((s) => s.values.flatMap((row) => row.slice(1)));
+}
+
+const nonNull = (series: readonly InfluxSeries[]): number => values(series).filter((v) => v !== null).length;
+
+describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real InfluxDB", () => {
+  let influx: RunningInfluxd;
+  let dashboard: DashboardJson;
+  let targets: PanelTarget[];
+  let range: { fromMs: number; toMs: number };
+  let runResults: Map<string, InfluxSeries[]>;
+
+  async function runQuery(text: string): Promise<InfluxSeries[]> {
+    return influx.query(text, INFLUX_DATABASE);
+  }
+
+  /** What the variable's own query returns (Grafana's options), after Grafana's sort. */
+  async function optionsOf(variable: VariableJson, resolved: TemplateVariable[]): Promise<string[]> {
+    const query = interpolateVariables(variable.query ?? "", resolved);
+    const series = await runQuery(query);
+    const options = series.flatMap((s) => s.values.map((row) => String(row[1])));
+    if (variable.sort === 1) options.sort();
+    if (variable.sort === 2) options.sort().reverse();
+    return options;
+  }
+
+  /** Resolves the dashboard's variables as Grafana does on load, with optional overrides (testid, selections). */
+  async function resolveVariables(overrides: Record<string, string | string[]> = {}): Promise<TemplateVariable[]> {
+    const resolved: TemplateVariable[] = [];
+    for (const variable of dashboard.templating.list) {
+      const options = await optionsOf(variable, resolved);
+      const saved = variable.current?.value;
+      // No saved value → Grafana selects the first option.
+      const current = overrides[variable.name] ?? (saved === undefined || saved === "" ? (options[0] ?? "") : saved);
+      resolved.push({
+        name: variable.name,
+        multi: variable.multi === true,
+        includeAll: variable.includeAll === true,
+        allValue: variable.allValue ?? null,
+        options,
+        current,
+      });
+    }
+    return resolved;
+  }
+
+  function contextFor(target: PanelTarget, variables: TemplateVariable[]): QueryContext {
+    return { ...range, maxDataPoints: maxDataPointsOf(target), minInterval: "1s", variables };
+  }
+
+  async function runAll(variables: TemplateVariable[]): Promise<Map<string, InfluxSeries[]>> {
+    const results = new Map<string, InfluxSeries[]>();
+    for (const target of targets) {
+      results.set(target.label, await runQuery(expandQuery(target.target.query ?? "", contextFor(target, variables))));
+    }
+    return results;
+  }
+
+  beforeAll(async () => {
+    dashboard = loadCommittedDashboard();
+    targets = panelTargets(dashboard);
+    influx = await startInfluxd(INFLUXD as string);
+    // InfluxDB 2's virtual DBRP exposes bucket k6 as database k6 with retention policy autogen.
+    await influx.query(`CREATE DATABASE "${INFLUX_DATABASE}" WITH NAME "${INFLUX_RETENTION_POLICY}"`);
+
+    // The real journeys, run by the k6 harness against the in-process target, tagged testid=RUN.
+    const samples = await recordRun(RUN);
+    const times = samples.map((s) => s.time);
+    // The dashboard's default range is relative ("now-30m"); what matters is that the run lies inside it.
+    range = { fromMs: Math.min(...times) - 60_000, toMs: Math.max(...times) + 60_000 };
+
+    expect(new Set(samples.map((s) => s.tags.testid))).toEqual(new Set([RUN]));
+    await influx.write(samples.map(toLineProtocol), INFLUX_DATABASE, INFLUX_RETENTION_POLICY);
+    runResults = await runAll(await resolveVariables({ testid: RUN }));
+    // A second run in the same bucket, overlapping in time: the first run's panels must not change.
+    const other = await recordSmallRun(OLDER_RUN);
+    await influx.write(other.map(toLineProtocol), INFLUX_DATABASE, INFLUX_RETENTION_POLICY);
+  }, 60_000);
+
+  afterAll(async () => {
+    await influx?.stop();
+  });
+
+  it("stores the k6 schema: measurement per metric, field value, url/vu/iter as fields, the rest as tags", async () => {
+    // SHOW rows carry no time column: [fieldKey, fieldType] and [tagKey].
+    const fields = (await runQuery(`SHOW FIELD KEYS FROM "http_reqs"`)).flatMap((s) => s.values);
+    expect(fields).toContainEqual(["value", "float"]);
+    expect(fields).toContainEqual(["url", "string"]);
+    const tagKeys = (await runQuery(`SHOW TAG KEYS FROM "http_reqs"`)).flatMap((s) => s.values.map((row) => row[0]));
+    for (const tag of ["testid", "scenario", "endpoint", "status", "method"]) expect(tagKeys).toContain(tag);
+    expect(tagKeys).not.toContain("url");
+  });
+
+  it("defaults the testid variable to the newest run", async () => {
+    const variables = await resolveVariables();
+    expect(variables.find((v) => v.name === "testid")?.options).toEqual([RUN, OLDER_RUN]);
+    expect(variables.find((v) => v.name === "testid")?.current).toBe(RUN);
+  });
+
+  it("lists the run's scenarios and endpoints in the scenario and endpoint variables", async () => {
+    const variables = await resolveVariables({ testid: RUN });
+    expect(variables.find((v) => v.name === "scenario")?.options.length).toBeGreaterThan(1);
+    expect(variables.find((v) => v.name === "endpoint")?.options).toContain("status");
+  });
+
+  it("every panel target returns data for the chosen run", () => {
+    expect(targets.length).toBeGreaterThan(20);
+    const empty = targets.filter((t) => nonNull(runResults.get(t.label) ?? []) === 0).map((t) => t.label);
+    expect(empty, "targets without a single non-null value").toEqual([]);
+  });
+
+  it("the error panels show the struggling part of the run, broken down as labelled", () => {
+    const seriesOf = (title: string): InfluxSeries[] => {
+      const target = targets.find((t) => t.panel.title === title);
+      expect(target, title).toBeDefined();
+      return runResults.get(target?.label ?? "") ?? [];
+    };
+    const total = (series: InfluxSeries[]): number =>
+      values(series).reduce<number>((n, v) => n + (typeof v === "number" ? v : 0), 0);
+    const byTag = (title: string, tag: string): Record<string, number> =>
+      Object.fromEntries(seriesOf(title).map((s) => [s.tags?.[tag] ?? "", total([s])]));
+
+    expect(byTag("Requests by status", "status")["503"]).toBeGreaterThan(0);
+    expect(byTag("Timeouts", "endpoint").events).toBeGreaterThan(0);
+    expect(byTag("Connection failures", "endpoint").mcp_initialize).toBeGreaterThan(0);
+    expect(total(seriesOf("Agent busy"))).toBeGreaterThan(0);
+    expect(total(seriesOf("Failed checks"))).toBeGreaterThan(0);
+    const failedRate = values(seriesOf("Failed request rate")).filter((v): v is number => typeof v === "number");
+    expect(Math.max(...failedRate)).toBeGreaterThan(0);
+  });
+
+  it("another run in the same bucket changes nothing in the chosen run's panels", async () => {
+    const again = await runAll(await resolveVariables({ testid: RUN }));
+    for (const target of targets) expect(again.get(target.label), target.label).toEqual(runResults.get(target.label));
+  });
+
+  it("every panel target returns nothing for a run that is not in the database", async () => {
+    const results = await runAll(await resolveVariables({ testid: MISSING_RUN }));
+    const leaking = targets.filter((t) => (results.get(t.label) ?? []).length > 0).map((t) => t.label);
+    expect(leaking, "targets returning series for a missing testid").toEqual([]);
+  });
+
+  it("narrows by an explicit multi-value selection exactly like All when every value is selected", async () => {
+    const all = await resolveVariables({ testid: RUN });
+    const scenarios = all.find((v) => v.name === "scenario")?.options ?? [];
+    const endpoints = all.find((v) => v.name === "endpoint")?.options ?? [];
+    const explicit = await runAll(await resolveVariables({ testid: RUN, scenario: scenarios, endpoint: endpoints }));
+    const empty = targets.filter((t) => nonNull(explicit.get(t.label) ?? []) === 0).map((t) => t.label);
+    expect(empty).toEqual([]);
+  });
+
+  it("a single scenario selection keeps its requests and drops the others", async () => {
+    const variables = await resolveVariables({ testid: RUN, scenario: ["authentication"] });
+    const rps = targets.find((t) => t.panel.title === "Requests per second");
+    expect(rps).toBeDefined();
+    const series = await runQuery(expandQuery(rps?.target.query ?? "", contextFor(rps as PanelTarget, variables)));
+    expect(series.map((s) => s.tags?.scenario)).toEqual(["authentication"]);
+  });
+});

@@ -1,0 +1,175 @@
+// Grafana's provisioning files parse and say what compose and the dashboard rely on; the dashboard JSON is
+// structurally what Grafana needs (datasource uid everywhere, testid-scoped InfluxQL, unique ids, a sane grid).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { INFLUX_DATABASE, INFLUX_DATASOURCE } from "../../infra/grafana/src/datasource";
+import { DASHBOARD_TITLE, DASHBOARD_UID } from "../../infra/grafana/src/dashboard";
+import { THRESHOLD_TABLE } from "../../k6/src/thresholds";
+import { allPanels, dataPanels, loadCommittedDashboard, panelTargets, type GridPos } from "./helpers/dashboard-model";
+
+const PROVISIONING = join(process.cwd(), "infra", "grafana", "provisioning");
+const loadYaml = (relative: string): unknown => parse(readFileSync(join(PROVISIONING, relative), "utf8"));
+
+interface DatasourceYaml {
+  apiVersion: number;
+  datasources: {
+    name: string;
+    uid: string;
+    type: string;
+    access: string;
+    url: string;
+    isDefault?: boolean;
+    jsonData: Record<string, unknown>;
+    secureJsonData: Record<string, unknown>;
+  }[];
+}
+
+interface ProviderYaml {
+  apiVersion: number;
+  providers: { name: string; type: string; options: { path: string }; allowUiUpdates?: boolean }[];
+}
+
+describe("Grafana provisioning", () => {
+  const datasources = loadYaml("datasources/influxdb.yaml") as DatasourceYaml;
+  const providers = loadYaml("dashboards/dashboards.yaml") as ProviderYaml;
+
+  it("provisions one InfluxQL datasource for the k6 bucket through InfluxDB 2's DBRP mapping", () => {
+    expect(datasources.apiVersion).toBe(1);
+    expect(datasources.datasources).toHaveLength(1);
+    const ds = datasources.datasources[0];
+    expect(ds).toMatchObject({
+      uid: INFLUX_DATASOURCE.uid,
+      type: INFLUX_DATASOURCE.type,
+      access: "proxy",
+      url: "http://influxdb:8086",
+      isDefault: true,
+    });
+    expect(ds?.jsonData).toMatchObject({ dbName: INFLUX_DATABASE, httpHeaderName1: "Authorization" });
+    expect(["GET", "POST"]).toContain(ds?.jsonData.httpMode);
+    // InfluxQL is the datasource's default language; Flux/SQL would need `version`.
+    expect(ds?.jsonData.version ?? "InfluxQL").toBe("InfluxQL");
+  });
+
+  it("takes the token from Grafana's environment and commits no secret", () => {
+    const ds = datasources.datasources[0];
+    expect(ds?.secureJsonData.httpHeaderValue1).toBe("Token ${INFLUXDB_TOKEN}");
+    const text = readFileSync(join(PROVISIONING, "datasources", "influxdb.yaml"), "utf8");
+    expect(text).not.toMatch(/password|basicAuth/i);
+  });
+
+  it("loads dashboards from the folder compose mounts", () => {
+    expect(providers.apiVersion).toBe(1);
+    expect(providers.providers).toHaveLength(1);
+    expect(providers.providers[0]).toMatchObject({ type: "file", options: { path: "/var/lib/grafana/dashboards" } });
+    // The JSON is generated from code; UI edits would be lost on the next provisioning pass.
+    expect(providers.providers[0]?.allowUiUpdates).toBe(false);
+  });
+});
+
+function overlaps(a: GridPos, b: GridPos): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+describe("dashboard JSON structure", () => {
+  const dashboard = loadCommittedDashboard();
+
+  it("is the AgentAPI dashboard with its fixed uid", () => {
+    expect(dashboard.uid).toBe(DASHBOARD_UID);
+    expect(dashboard.title).toBe(DASHBOARD_TITLE);
+  });
+
+  it("has the testid, scenario and endpoint variables on the k6 datasource", () => {
+    const vars = dashboard.templating.list;
+    expect(vars.map((v) => v.name)).toEqual(["testid", "scenario", "endpoint"]);
+    for (const v of vars) {
+      expect(v.type).toBe("query");
+      expect(v.datasource?.uid).toBe(INFLUX_DATASOURCE.uid);
+    }
+    const [testid, scenario, endpoint] = vars;
+    expect(testid?.query).toBe(`SHOW TAG VALUES FROM "http_reqs" WITH KEY = "testid"`);
+    // Newest first (ids start with the UTC time) and no saved value, so Grafana picks the newest run.
+    expect(testid?.sort).toBe(2);
+    expect(testid?.current).toBeUndefined();
+    expect(testid?.multi).toBe(false);
+    for (const v of [scenario, endpoint]) {
+      expect(v?.query).toContain(`"testid" =~ /^$testid$/`);
+      expect(v).toMatchObject({ multi: true, includeAll: true, allValue: ".*" });
+    }
+  });
+
+  it("uses timeseries panels only, each on the fixed datasource", () => {
+    const panels = dataPanels(dashboard);
+    expect(panels.length).toBeGreaterThan(30);
+    for (const panel of panels) {
+      expect(panel.type, panel.title).toBe("timeseries");
+      expect(panel.datasource?.uid, panel.title).toBe(INFLUX_DATASOURCE.uid);
+      expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+    }
+  });
+
+  it("every target is raw InfluxQL on the fixed datasource, scoped to $testid and $timeFilter", () => {
+    for (const { target, label } of panelTargets(dashboard)) {
+      expect(target.datasource?.uid, label).toBe(INFLUX_DATASOURCE.uid);
+      expect(target.rawQuery, label).toBe(true);
+      expect(target.query, label).toMatch(/^SELECT .+ FROM "\w+" WHERE "testid" =~ \/\^\$testid\$\/ AND /);
+      expect(target.query, label).toContain("$timeFilter");
+      expect(target.query, label).toMatch(/GROUP BY time\(\$__interval\)/);
+    }
+  });
+
+  it("has unique panel ids and refIds unique within each panel", () => {
+    const ids = allPanels(dashboard).map((p) => p.id);
+    expect(ids.every((id) => Number.isInteger(id) && (id as number) > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const panel of dataPanels(dashboard)) {
+      const refIds = (panel.targets ?? []).map((t) => t.refId);
+      expect(new Set(refIds).size, panel.title).toBe(refIds.length);
+    }
+  });
+
+  it("lays panels out on the 24-column grid without overlaps", () => {
+    const check = (panels: ReturnType<typeof allPanels>): void => {
+      const placed = panels.map((p) => ({ title: p.title, pos: p.gridPos as GridPos }));
+      for (const { title, pos } of placed) {
+        expect(pos, title).toBeDefined();
+        expect(pos.w > 0 && pos.h > 0 && pos.x >= 0 && pos.y >= 0 && pos.x + pos.w <= 24, title).toBe(true);
+      }
+      for (let i = 0; i < placed.length; i++) {
+        for (let j = i + 1; j < placed.length; j++) {
+          const [a, b] = [placed[i], placed[j]];
+          if (a && b) expect(overlaps(a.pos, b.pos), `${a.title} overlaps ${b.title}`).toBe(false);
+        }
+      }
+    };
+    check(dashboard.panels);
+    for (const row of dashboard.panels.filter((p) => p.type === "row")) {
+      expect(row.gridPos?.w, row.title).toBe(24);
+      check(row.panels ?? []);
+      // Grafana drops panels nested inside an expanded row.
+      if (!row.collapsed) expect(row.panels ?? [], row.title).toEqual([]);
+    }
+  });
+
+  it("has the issue's rows and draws the k6 thresholds as lines", () => {
+    const rows = dashboard.panels.filter((p) => p.type === "row").map((p) => p.title);
+    for (const title of ["Load", "Latency", "Errors", "Journeys", "MCP and OAuth", "SSE"])
+      expect(rows).toContain(title);
+    const withLines = dataPanels(dashboard).filter(
+      (p) => p.fieldConfig?.defaults?.custom?.thresholdsStyle?.mode !== undefined,
+    );
+    const drawn = new Set(
+      withLines.flatMap((p) => p.fieldConfig?.defaults?.thresholds?.steps.map((s) => s.value) ?? []),
+    );
+    // Every per-endpoint latency limit of the k6 table appears as a line somewhere.
+    for (const row of THRESHOLD_TABLE.filter((r) => r.metric === "http_req_duration" && r.tags?.endpoint)) {
+      const limit = Number(/p\(95\)<(\d+)/.exec(row.conditions.join(" "))?.[1]);
+      expect(drawn.has(limit), `${row.tags?.endpoint} p95<${limit}`).toBe(true);
+      expect(
+        withLines.some((p) => p.targets?.some((t) => t.query?.includes(`"endpoint" = '${row.tags?.endpoint}'`))),
+        `panel for endpoint ${row.tags?.endpoint}`,
+      ).toBe(true);
+    }
+  });
+});

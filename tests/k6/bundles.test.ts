@@ -1,0 +1,98 @@
+// The two k6 bundles `npm run build` produces: k6/dist/main.js (xk6-sse) and k6/dist/main.stock.js (stock k6
+// >= v0.49). Neither imports anything but k6 modules — nothing over http(s) —, the stock one has no extension
+// import and only ES2019 syntax (k6 before v0.52 runs scripts through Babel), and both carry source maps.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { transform } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./harness/bundle";
+
+const dist = join(REPO_ROOT, "k6", "dist");
+
+/** Module specifiers a bundle imports, static or dynamic. */
+function imports(code: string): string[] {
+  const found = new Set<string>();
+  for (const pattern of [
+    /\bimport\s+(?:[\w*{}\s,$]+\s+from\s+)?["']([^"']+)["']/g,
+    /\bexport\s+[\w*{}\s,$]+\s+from\s+["']([^"']+)["']/g,
+    /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
+    /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g,
+  ]) {
+    for (const match of code.matchAll(pattern)) if (match[1] !== undefined) found.add(match[1]);
+  }
+  return [...found].sort();
+}
+
+/**
+ * True when the code uses no syntax newer than ES2019: esbuild prints it identically whether it may keep newer
+ * syntax (esnext) or must lower it (es2019) — any `??`, `?.`, private field, etc. would be rewritten.
+ */
+async function isEs2019(code: string): Promise<boolean> {
+  const [modern, old] = await Promise.all([
+    transform(code, { target: "esnext", format: "esm", loader: "js" }),
+    transform(code, { target: "es2019", format: "esm", loader: "js" }),
+  ]);
+  return modern.code === old.code;
+}
+
+describe("k6 bundles", () => {
+  let main = "";
+  let stock = "";
+
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(REPO_ROOT, "k6", "build.mjs")], { stdio: "pipe" });
+    main = readFileSync(join(dist, "main.js"), "utf8");
+    stock = readFileSync(join(dist, "main.stock.js"), "utf8");
+  }, 60_000);
+
+  it("the ES2019 check itself tells old syntax from new", async () => {
+    expect(await isEs2019("export const a = b || c; const { d, ...e } = f;")).toBe(true);
+    expect(await isEs2019("export const a = b ?? c;")).toBe(false);
+    expect(await isEs2019("export const a = b?.c;")).toBe(false);
+    expect(await isEs2019("export class A { #x = 1; get() { return this.#x; } }")).toBe(false);
+  });
+
+  it("main.js imports only k6 modules (xk6-sse included) and nothing over http(s)", () => {
+    const mods = imports(main);
+    expect(mods).toContain("k6/x/sse");
+    expect(mods).toContain("k6/http");
+    for (const m of mods) expect(m === "k6" || m.startsWith("k6/"), m).toBe(true);
+    expect(main).not.toMatch(/from\s*["']https?:/);
+  });
+
+  it("main.stock.js imports only stock k6 modules and is ES2019", async () => {
+    const mods = imports(stock);
+    expect(mods.filter((m) => m.startsWith("k6/x/"))).toEqual([]);
+    for (const m of mods) expect(m === "k6" || m.startsWith("k6/"), m).toBe(true);
+    expect(stock).not.toMatch(/from\s*["']https?:/);
+    expect(stock).toContain('EVENTS_TRANSPORT = "polling"');
+    expect(await isEs2019(stock)).toBe(true);
+  });
+
+  it("both export what k6 needs and have source maps beside them", () => {
+    for (const [file, code] of [
+      ["main.js", main],
+      ["main.stock.js", stock],
+    ] as const) {
+      expect(code).toMatch(/export\s*\{[^}]*\boptions\b[^}]*\}/s);
+      for (const name of [
+        "setup",
+        "teardown",
+        "handleSummary",
+        "authentication",
+        "mcpConnection",
+        "toolExecution",
+        "listTools",
+        "disconnect",
+        "mixedWorkload",
+      ]) {
+        expect(code, `${file} exports ${name}`).toMatch(new RegExp(`\\b${name}\\b`));
+      }
+      expect(code).toContain(`//# sourceMappingURL=${file}.map`);
+      expect(existsSync(join(dist, `${file}.map`))).toBe(true);
+      // k6 has no Buffer; the seed crashed on it.
+      expect(code).not.toMatch(/\bBuffer\./);
+    }
+  });
+});

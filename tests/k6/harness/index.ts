@@ -1,0 +1,250 @@
+// The harness: runs the k6 suite's journeys under Node, without k6, against a real target. Each VU is a worker
+// thread executing the bundled script (k6 modules replaced by doubles); the main thread performs its HTTP.
+// Samples come back in k6's shape, so tests — and the dashboards' InfluxDB loader — see what k6 would emit.
+import { MessageChannel, Worker } from "node:worker_threads";
+import type { SummaryData } from "../../../k6/src/reports/summary-data";
+import { workerBundle, type EventsTransport } from "./bundle";
+import { VuIo } from "./host";
+import { buildSummary } from "./summary";
+import type { DeclaredMetric, MetricSample, WorkerInit, WorkerMessage, WorkerPhase } from "./types";
+
+export type { MetricSample, DeclaredMetric } from "./types";
+export { buildSummary, evaluateThresholds, parseThreshold, percentile } from "./summary";
+export type { EventsTransport } from "./bundle";
+
+export interface JourneyOptions {
+  /** Scenarios to run (default: every scenario in the script's options.scenarios). */
+  scenarios?: string[];
+  /** Iterations per VU (default 3). */
+  iterations?: number;
+  /** Environment for the script (__ENV); overrides the URLs derived from agentApiUrl/brokerUrl. */
+  env?: Record<string, string>;
+  agentApiUrl: string;
+  brokerUrl: string;
+  /** VUs per scenario (default 1), or per scenario name. */
+  vus?: number | Record<string, number>;
+  /** Iterations per VU for particular scenarios (overrides `iterations`). */
+  iterationsByScenario?: Record<string, number>;
+  /** Which bundle to run: xk6-sse (k6/dist/main.js) or polling (k6/dist/main.stock.js). Default xk6-sse. */
+  transport?: EventsTransport;
+  /** Give up on a VU after this long (ms). Default 60 000. */
+  timeoutMs?: number;
+}
+
+export interface JourneyRun {
+  samples: MetricSample[];
+  failedChecks: number;
+  passedChecks: number;
+  /** Exceptions thrown by iterations (k6 would log them and carry on). */
+  errors: string[];
+  /** The script's exported options, as k6 would read them. */
+  options: ScriptOptions;
+  declaredMetrics: DeclaredMetric[];
+  /** console output of the script, in order received. */
+  logs: Array<{ level: string; text: string }>;
+  /** Every request the VUs sent ("METHOD URL"), setup and teardown included. */
+  requested: string[];
+  durationMs: number;
+  env: Record<string, string>;
+}
+
+export interface ScriptOptions {
+  scenarios?: Record<string, { exec?: string; [k: string]: unknown }>;
+  thresholds?: Record<string, Array<string | { threshold: string; abortOnFail?: boolean }>>;
+  tags?: Record<string, string>;
+  summaryTrendStats?: string[];
+  [k: string]: unknown;
+}
+
+interface WorkerOutcome {
+  result: unknown;
+  passedChecks: number;
+  failedChecks: number;
+  errors: string[];
+  declaredMetrics: DeclaredMetric[];
+  aborted: string | null;
+  samples: MetricSample[];
+  logs: Array<{ level: string; text: string }>;
+  requested: string[];
+}
+
+interface Shared {
+  bundle: string;
+  env: Record<string, string>;
+  globalTags: Record<string, string>;
+  vusActive: SharedArrayBuffer;
+  timeoutMs: number;
+}
+
+function runWorker(shared: Shared, phase: WorkerPhase, vuId: number): Promise<WorkerOutcome> {
+  return new Promise((resolve, reject) => {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new SharedArrayBuffer(4);
+    const io = new VuIo(port2, signal);
+    const init: WorkerInit = {
+      phase,
+      env: shared.env,
+      vuId,
+      globalTags: shared.globalTags,
+      signal,
+      vusActive: shared.vusActive,
+      port: port1,
+      sseLimitMs: Math.min(30_000, shared.timeoutMs),
+    };
+    const worker = new Worker(shared.bundle, { workerData: init, transferList: [port1] });
+    const samples: MetricSample[] = [];
+    const logs: Array<{ level: string; text: string }> = [];
+    let done: Extract<WorkerMessage, { type: "done" }> | undefined;
+    let failure: Error | undefined;
+    const timer = setTimeout(() => {
+      failure = new Error(`VU ${vuId} (${phase.kind}) did not finish within ${shared.timeoutMs} ms`);
+      void worker.terminate();
+    }, shared.timeoutMs);
+
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "samples") samples.push(...message.samples);
+      else if (message.type === "log") logs.push({ level: message.level, text: message.text });
+      else done = message;
+    });
+    worker.on("error", (error) => {
+      failure ??= error;
+    });
+    worker.on("exit", (code) => {
+      clearTimeout(timer);
+      io.close();
+      if (failure) return reject(failure);
+      if (!done) return reject(new Error(`VU ${vuId} (${phase.kind}) exited with code ${code} before finishing`));
+      resolve({ ...done, samples, logs, requested: io.requested });
+    });
+  });
+}
+
+function derivedEnv(agentApiUrl: string, brokerUrl: string): Record<string, string> {
+  return {
+    BASE_URL: agentApiUrl,
+    AUTH_URL: `${brokerUrl}/api/auth/token`,
+    OAUTH_BASE_URL: `${brokerUrl}/api/mcp/oauth`,
+    MCP_URL: `${brokerUrl}/mcp`,
+    THINK_TIME_SCALE: "0",
+  };
+}
+
+/** Read the script's options (its init code runs with this environment, as in k6's first initialisation). */
+export async function loadOptions(
+  env: Record<string, string>,
+  transport: EventsTransport = "xk6-sse",
+): Promise<ScriptOptions> {
+  const shared: Shared = {
+    bundle: await workerBundle(transport),
+    env,
+    globalTags: {},
+    vusActive: new SharedArrayBuffer(4),
+    timeoutMs: 30_000,
+  };
+  const outcome = await runWorker(shared, { kind: "options" }, 0);
+  return (outcome.result ?? {}) as ScriptOptions;
+}
+
+/**
+ * Run the selected journeys: setup once, then each scenario's VUs concurrently for their iterations, then
+ * teardown. Throws if setup aborts or the configuration is invalid (with k6's one-line message).
+ */
+export async function runJourneys(opts: JourneyOptions): Promise<JourneyRun> {
+  const started = Date.now();
+  const transport = opts.transport ?? "xk6-sse";
+  const env = { ...derivedEnv(opts.agentApiUrl, opts.brokerUrl), ...opts.env };
+  const options = await loadOptions(env, transport);
+  const available = Object.keys(options.scenarios ?? {});
+  const selected = opts.scenarios ?? available;
+  for (const name of selected) {
+    if (!available.includes(name)) {
+      throw new Error(`scenario ${name} is not in the script's options.scenarios (${available.join(", ") || "none"})`);
+    }
+  }
+
+  const vusActive = new SharedArrayBuffer(4);
+  const active = new Int32Array(vusActive);
+  const shared: Shared = {
+    bundle: await workerBundle(transport),
+    env,
+    globalTags: options.tags ?? {},
+    vusActive,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+  };
+  const outcomes: WorkerOutcome[] = [];
+  const vuSamples: MetricSample[] = [];
+  const vusNow = (value: number, max: number) => {
+    const time = Date.now();
+    vuSamples.push({ metric: "vus", type: "gauge", value, tags: { ...shared.globalTags }, time });
+    vuSamples.push({ metric: "vus_max", type: "gauge", value: max, tags: { ...shared.globalTags }, time });
+  };
+
+  const setup = await runWorker(shared, { kind: "setup" }, 0);
+  outcomes.push(setup);
+  if (setup.aborted !== null) throw new Error(setup.aborted);
+  if (setup.errors.length > 0) throw new Error(`setup failed: ${setup.errors.join("; ")}`);
+
+  let nextVu = 1;
+  const runs: Array<Promise<WorkerOutcome>> = [];
+  const vusFor = (name: string) => (typeof opts.vus === "number" ? opts.vus : (opts.vus?.[name] ?? 1));
+  const total = selected.reduce((n, name) => n + vusFor(name), 0);
+  for (const scenario of selected) {
+    const exec = options.scenarios?.[scenario]?.exec ?? "default";
+    const iterations = opts.iterationsByScenario?.[scenario] ?? opts.iterations ?? 3;
+    for (let v = 0; v < vusFor(scenario); v++) {
+      const vuId = nextVu++;
+      vusNow(Atomics.add(active, 0, 1) + 1, total);
+      runs.push(
+        runWorker(shared, { kind: "iterations", scenario, exec, iterations, setupData: setup.result }, vuId).finally(
+          () => vusNow(Atomics.sub(active, 0, 1) - 1, total),
+        ),
+      );
+    }
+  }
+  const settled = await Promise.allSettled(runs);
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (rejected) throw rejected.reason instanceof Error ? rejected.reason : new Error(String(rejected.reason));
+  for (const s of settled) if (s.status === "fulfilled") outcomes.push(s.value);
+
+  const aborted = outcomes.find((o) => o.aborted !== null);
+  if (!aborted) outcomes.push(await runWorker(shared, { kind: "teardown", setupData: setup.result }, 0));
+
+  const samples = [...outcomes.flatMap((o) => o.samples), ...vuSamples].sort((a, b) => a.time - b.time);
+  const declared = new Map<string, DeclaredMetric>();
+  for (const o of outcomes) for (const m of o.declaredMetrics) declared.set(m.name, m);
+  return {
+    samples,
+    passedChecks: outcomes.reduce((n, o) => n + o.passedChecks, 0),
+    failedChecks: outcomes.reduce((n, o) => n + o.failedChecks, 0),
+    errors: [...outcomes.flatMap((o) => o.errors), ...(aborted ? [`aborted: ${aborted.aborted}`] : [])],
+    options,
+    declaredMetrics: [...declared.values()],
+    logs: outcomes.flatMap((o) => o.logs),
+    requested: outcomes.flatMap((o) => o.requested),
+    durationMs: Date.now() - started,
+    env,
+  };
+}
+
+/** k6's summary object for a run (what handleSummary receives). */
+export function summarize(run: JourneyRun): SummaryData {
+  return buildSummary(run.samples, run.options, run.durationMs, run.declaredMetrics);
+}
+
+/** Call the script's handleSummary with a summary object; returns its output map (path → content). */
+export async function renderSummary(
+  summary: SummaryData,
+  env: Record<string, string>,
+  transport: EventsTransport = "xk6-sse",
+): Promise<Record<string, string>> {
+  const shared: Shared = {
+    bundle: await workerBundle(transport),
+    env,
+    globalTags: {},
+    vusActive: new SharedArrayBuffer(4),
+    timeoutMs: 30_000,
+  };
+  const outcome = await runWorker(shared, { kind: "summary", summary }, 0);
+  if (outcome.errors.length > 0) throw new Error(`handleSummary failed: ${outcome.errors.join("; ")}`);
+  return (outcome.result ?? {}) as Record<string, string>;
+}

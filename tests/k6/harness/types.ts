@@ -1,0 +1,111 @@
+// Shapes shared by the harness's main-thread side (index.ts, host.ts) and its VU workers (vu-worker.ts, doubles).
+import type { MessagePort } from "node:worker_threads";
+
+/** One metric sample, as k6 emits it (the shape outputs such as InfluxDB receive). */
+export interface MetricSample {
+  metric: string;
+  type: "counter" | "gauge" | "rate" | "trend";
+  value: number;
+  tags: Record<string, string>;
+  /** epoch ms */
+  time: number;
+}
+
+export interface DeclaredMetric {
+  name: string;
+  type: MetricSample["type"];
+  isTime: boolean;
+}
+
+/** What a VU worker runs. */
+export type WorkerPhase =
+  | { kind: "options" }
+  | { kind: "setup" }
+  | { kind: "iterations"; scenario: string; exec: string; iterations: number; setupData: unknown }
+  | { kind: "teardown"; setupData: unknown }
+  | { kind: "summary"; summary: unknown };
+
+export interface WorkerInit {
+  phase: WorkerPhase;
+  env: Record<string, string>;
+  vuId: number;
+  /** Test-wide tags (k6 `options.tags`, e.g. testid). */
+  globalTags: Record<string, string>;
+  /** Int32Array[1] the VU waits on while the main thread performs its HTTP request. */
+  signal: SharedArrayBuffer;
+  /** Int32Array[1]: active VUs across workers (k6/execution instance.vusActive). */
+  vusActive: SharedArrayBuffer;
+  /** The MessagePort the VU sends its requests on (transferred). */
+  port: MessagePort;
+  /** Longest a single SSE stream may stay open before the harness gives up (ms). */
+  sseLimitMs: number;
+}
+
+// --- VU → main thread requests (synchronous for the VU) ---
+
+export interface HttpRequestMessage {
+  op: "http";
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+  timeoutMs: number;
+}
+
+export interface HttpResponseMessage {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: string;
+  error: string;
+  errorCode: number;
+  timings: { blocked: number; connecting: number; sending: number; waiting: number; receiving: number };
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface SseOpenMessage {
+  op: "sse-open";
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}
+export interface SseOpenResult {
+  streamId: number;
+  status: number;
+  headers: Record<string, string>;
+  error: string;
+  connectMs: number;
+}
+export interface SseNextMessage {
+  op: "sse-next";
+  streamId: number;
+  waitMs: number;
+}
+export type SseNextResult =
+  | { kind: "event"; id: string; name: string; data: string; comment: string }
+  | { kind: "error"; message: string }
+  | { kind: "end" }
+  | { kind: "idle" };
+export interface SseCloseMessage {
+  op: "sse-close";
+  streamId: number;
+}
+
+export type HostRequest = HttpRequestMessage | SseOpenMessage | SseNextMessage | SseCloseMessage;
+
+// --- worker → main thread notifications (asynchronous, on parentPort) ---
+
+export type WorkerMessage =
+  | { type: "samples"; samples: MetricSample[] }
+  | { type: "log"; level: string; text: string }
+  | {
+      type: "done";
+      result: unknown;
+      passedChecks: number;
+      failedChecks: number;
+      errors: string[];
+      declaredMetrics: DeclaredMetric[];
+      aborted: string | null;
+    };

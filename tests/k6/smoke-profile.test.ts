@@ -1,0 +1,84 @@
+// Would `PROFILE=smoke` against `npm run stub` pass its thresholds in real k6? No k6 here, so: run the smoke
+// profile's scenarios through the harness against the stub with its default timings (agent thinks 300-1500 ms,
+// MCP tools at full latency), about as many iterations per VU as 40 s of smoke gives in k6, with think times
+// shortened 20x; then judge the script's own options.thresholds over the samples with k6's arithmetic, and
+// feed the result through handleSummary.
+import { XMLParser } from "fast-xml-parser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../infra/agentapi-stub/src/config";
+import { startStub } from "../../infra/agentapi-stub/src/stub";
+import { SCENARIO_NAMES } from "../../k6/src/names";
+import { evaluateThresholds, renderSummary, runJourneys, summarize, type JourneyRun } from "./harness/index";
+import type { RunningStub } from "./helpers";
+
+/** Iterations one VU completes in the smoke profile's 40 s, from each journey's think time (mean) plus requests. */
+const SMOKE_ITERATIONS = {
+  authentication: 12,
+  mcp_connection: 9,
+  tool_execution: 7,
+  list_tools: 15,
+  disconnect: 18,
+  mixed_workload: 20,
+};
+
+describe("PROFILE=smoke against the stub's defaults", () => {
+  let stub: RunningStub;
+  let run: JourneyRun;
+  const env = { PROFILE: "smoke", THINK_TIME_SCALE: "0.05", REPORT_DIR: "out/smoke", TESTID: "smoke-check" };
+
+  beforeAll(async () => {
+    // `npm run stub`'s configuration (config defaults), on random ports.
+    stub = await startStub({ ...loadConfig({ STUB_LOG_LEVEL: "silent" }), agentApiPort: 0, brokerPort: 0 });
+    run = await runJourneys({
+      agentApiUrl: stub.agentApiUrl,
+      brokerUrl: stub.brokerUrl,
+      env,
+      iterationsByScenario: SMOKE_ITERATIONS,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stub.close();
+  });
+
+  it("runs every scenario at 1 VU with no failed check", () => {
+    expect(Object.keys(run.options.scenarios ?? {})).toEqual([...SCENARIO_NAMES]);
+    expect(run.errors).toEqual([]);
+    expect(run.failedChecks).toBe(0);
+  });
+
+  it("meets every threshold in the script's options, judged as k6 judges them", () => {
+    const outcomes = evaluateThresholds(run.samples, run.options.thresholds ?? {}, run.durationMs);
+    expect(outcomes.length).toBeGreaterThanOrEqual(30);
+    const failed = outcomes
+      .filter((o) => !o.ok)
+      .map((o) => `${o.key} ${o.expression} (observed ${o.observed.toFixed(3)}, ${o.samples} samples)`);
+    expect(failed).toEqual([]);
+    // Rate thresholds were fed, not passed vacuously.
+    for (const o of outcomes.filter((x) => x.expression.startsWith("rate")))
+      expect(o.samples, o.key).toBeGreaterThan(0);
+  });
+
+  it("handleSummary writes passing reports to REPORT_DIR and a PASSED line on stdout", async () => {
+    const out = await renderSummary(summarize(run), env);
+    expect(Object.keys(out).sort()).toEqual([
+      "out/smoke/junit.xml",
+      "out/smoke/summary.html",
+      "out/smoke/summary.json",
+      "stdout",
+    ]);
+    expect(out.stdout).toMatch(/agentapi-load PASSED: (\d+)\/\1 thresholds met \(profile smoke/);
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(
+      out["out/smoke/junit.xml"] ?? "",
+    ) as {
+      testsuites: { tests: string; failures: string };
+    };
+    expect(Number(junit.testsuites.tests)).toBeGreaterThanOrEqual(30);
+    expect(junit.testsuites.failures).toBe("0");
+    const html = out["out/smoke/summary.html"] ?? "";
+    expect(html).toContain("PASS —");
+    for (const key of Object.keys(run.options.thresholds ?? {})) {
+      if ((run.options.thresholds?.[key]?.length ?? 0) > 0) expect(html).toContain(key);
+    }
+  });
+});

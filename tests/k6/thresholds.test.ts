@@ -1,0 +1,88 @@
+// The threshold table: enough rows, every metric it names exists, valid k6 expressions, and the selection that
+// keeps a filtered run from failing on metrics it never feeds.
+import { describe, expect, it } from "vitest";
+import { BUILTIN_METRICS, CUSTOM_METRICS } from "../../k6/src/metric-catalog";
+import { AGENTAPI_ENDPOINTS, ENDPOINTS, SCENARIO_NAMES } from "../../k6/src/names";
+import { buildK6Thresholds, selectThresholds, THRESHOLD_TABLE, thresholdKey } from "../../k6/src/thresholds";
+import { parseThreshold } from "./harness/summary";
+
+const known = new Map<string, string>([...BUILTIN_METRICS, ...CUSTOM_METRICS].map((m) => [m.name, m.type]));
+
+describe("THRESHOLD_TABLE", () => {
+  it("has at least 20 rows, including the seed's limits and checks > 99%", () => {
+    expect(THRESHOLD_TABLE.length).toBeGreaterThanOrEqual(20);
+    const keys = Object.fromEntries(THRESHOLD_TABLE.map((r) => [thresholdKey(r), r.conditions]));
+    expect(keys.http_req_duration).toEqual(["p(95)<500", "p(99)<2000"]);
+    expect(keys.http_req_failed).toEqual(["rate<0.01"]);
+    expect(keys.checks).toEqual(["rate>0.99"]);
+    expect(keys["http_req_duration{endpoint:status}"]).toEqual(["p(95)<200"]);
+    expect(keys["http_req_duration{endpoint:messages}"]).toEqual(["p(95)<300"]);
+    expect(keys["http_req_duration{endpoint:message}"]).toEqual(["p(95)<600"]);
+    expect(keys["http_req_duration{endpoint:oauth_init}"]).toEqual(["p(95)<500"]);
+    for (const name of ["mcp_connection_success_rate", "tool_execution_success_rate", "auth_success_rate"]) {
+      expect(keys[name]).toEqual(["rate>0.99"]);
+    }
+    for (const scenario of SCENARIO_NAMES) expect(keys[`http_req_duration{scenario:${scenario}}`]).toBeDefined();
+  });
+
+  it("names only metrics that exist (k6 built-ins or the suite's custom metrics)", () => {
+    for (const row of THRESHOLD_TABLE) expect(known.has(row.metric), row.metric).toBe(true);
+  });
+
+  it("uses valid expressions whose statistic fits the metric type", () => {
+    const fits: Record<string, RegExp> = {
+      trend: /^(avg|min|max|med|p\(\d+(\.\d+)?\))$/,
+      rate: /^rate$/,
+      counter: /^(count|rate)$/,
+      gauge: /^(value|min|max)$/,
+    };
+    for (const row of THRESHOLD_TABLE) {
+      for (const condition of row.conditions) {
+        const { statistic } = parseThreshold(condition);
+        expect(statistic, `${thresholdKey(row)} ${condition}`).toMatch(fits[known.get(row.metric) ?? ""] ?? /^$/);
+      }
+    }
+  });
+
+  it("tags only with endpoint and scenario values the suite uses", () => {
+    for (const row of THRESHOLD_TABLE) {
+      for (const [tag, value] of Object.entries(row.tags ?? {})) {
+        if (tag === "endpoint") expect(ENDPOINTS).toContain(value);
+        else if (tag === "scenario") expect(SCENARIO_NAMES).toContain(value);
+        else throw new Error(`unexpected tag ${tag} in ${thresholdKey(row)}`);
+      }
+    }
+  });
+});
+
+describe("selecting thresholds for a run", () => {
+  it("keeps everything when every scenario runs with the broker", () => {
+    expect(selectThresholds(SCENARIO_NAMES, false)).toHaveLength(THRESHOLD_TABLE.length);
+  });
+
+  it("drops rate thresholds no selected scenario feeds (an empty Rate fails in k6)", () => {
+    const keys = selectThresholds(["list_tools"], false).map(thresholdKey);
+    expect(keys).toContain("mcp_connection_success_rate");
+    expect(keys).not.toContain("disconnect_success_rate");
+    expect(keys).not.toContain("tool_execution_success_rate");
+    expect(keys).not.toContain("http_req_duration{scenario:authentication}");
+    expect(keys).toContain("checks");
+  });
+
+  it("agent-only keeps only AgentAPI rows", () => {
+    const rows = selectThresholds(["tool_execution", "list_tools", "mixed_workload"], true);
+    for (const row of rows) {
+      const endpoint = row.tags?.endpoint;
+      if (endpoint !== undefined) expect(AGENTAPI_ENDPOINTS).toContain(endpoint);
+      expect(row.metric).not.toMatch(/^(auth|mcp_connection|disconnect)_/);
+    }
+  });
+
+  it("renders k6 thresholds with abortOnFail where the profile asks, plus breakdown sub-metrics", () => {
+    const thresholds = buildK6Thresholds(selectThresholds(SCENARIO_NAMES, false), SCENARIO_NAMES, ["http_req_failed"]);
+    expect(thresholds.http_req_failed).toEqual([{ threshold: "rate<0.01", abortOnFail: true, delayAbortEval: "1m" }]);
+    expect(thresholds.checks).toEqual(["rate>0.99"]);
+    for (const endpoint of ENDPOINTS) expect(thresholds[`http_req_duration{endpoint:${endpoint}}`]).toBeDefined();
+    expect(thresholds["http_req_duration{endpoint:upload}"]).toEqual([]);
+  });
+});

@@ -1,0 +1,367 @@
+// The commands users type: the Makefile targets, run-tests.sh and the guard scripts. Docker states are simulated
+// with a fake `docker` on PATH, so every branch (not installed, daemon down, no compose, stack not up) is exercised
+// here without a daemon. Nothing here starts containers or k6 (run-tests.sh --dry-run resolves without running).
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { hasCommand, repoPath, run, type RunResult } from "./repo";
+
+const TARGETS = ["help", "up", "load", "smoke", "test", "down", "clean", "logs", "build"];
+const SCENARIOS = ["authentication", "mcp_connection", "tool_execution", "list_tools", "disconnect", "mixed_workload"];
+
+const scratch = mkdtempSync(join(tmpdir(), "agentapi-load-cli-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A PATH holding only the basic tools the scripts use, plus an optional fake `docker` (a shell script body). */
+function fakePath(name: string, dockerScript?: string): string {
+  const dir = join(scratch, name);
+  rmSync(dir, { recursive: true, force: true });
+  const bin = join(dir, "bin");
+  run("mkdir", ["-p", bin]);
+  for (const tool of ["bash", "env", "sh", "sed", "grep", "tail", "cut", "cat", "date", "od", "tr", "mktemp"]) {
+    symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
+  }
+  for (const tool of ["chmod", "mv", "id", "dirname", "make", "timeout", "openssl", "node", "mkdir", "rm"]) {
+    if (hasCommand(tool)) symlinkSync(run("sh", ["-c", `command -v ${tool}`]).stdout.trim(), join(bin, tool));
+  }
+  if (dockerScript !== undefined) {
+    writeFileSync(join(bin, "docker"), `#!/usr/bin/env bash\n${dockerScript}\n`);
+    chmodSync(join(bin, "docker"), 0o755);
+  }
+  return bin;
+}
+
+/** Our own diagnostic lines, without make's "make: *** [...] Error 1" trailer. */
+const ownLines = (result: RunResult): string[] =>
+  result.stderr.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("make: ***"));
+
+/**
+ * The parent environment without the variables run-tests.sh reads (vitest itself sets BASE_URL=/ for Vite), so
+ * each test states exactly the settings it means.
+ */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of ["PROFILE", "SCENARIOS", "VUS_FACTOR", "BASE_URL", "OAUTH_BASE_URL", "AUTH_URL", "MCP_URL"]) {
+    delete env[key];
+  }
+  for (const key of ["AGENT_ONLY", "TESTID", "CONFIRM_PRODUCTION", "K6_BIN"]) delete env[key];
+  return env;
+}
+
+const runTests = (args: string[], env: Record<string, string> = {}): RunResult =>
+  run("./run-tests.sh", args, { env: { ...cleanEnv(), ...env }, input: "" });
+
+/** Parses `run-tests.sh --dry-run` output into its KEY=value settings. */
+function dryRun(args: string[], env: Record<string, string> = {}): Record<string, string> {
+  const result = runTests([...args, "--dry-run"], env);
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+  const settings: Record<string, string> = {};
+  for (const line of result.stdout.split("\n")) {
+    const match = /^([A-Z_]+|command)[=:] ?(.*)$/.exec(line);
+    if (match) settings[match[1]!] = match[2]!;
+  }
+  return settings;
+}
+
+describe("Makefile", () => {
+  it("`make` alone prints help listing every target", () => {
+    const result = run("make", []);
+    expect(result.status).toBe(0);
+    for (const target of TARGETS) expect(result.stdout).toMatch(new RegExp(`^  ${target} +\\S`, "m"));
+  });
+
+  it.each(TARGETS)("`make -n %s` resolves", (target) => {
+    const result = run("make", ["-n", target]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("`make load` passes PROFILE, SCENARIOS, VUS_FACTOR and BASE_URL to run-tests.sh in Docker mode", () => {
+    const result = run("make", [
+      "-n",
+      "load",
+      "PROFILE=smoke",
+      "SCENARIOS=authentication",
+      "VUS_FACTOR=2",
+      "BASE_URL=http://host.docker.internal:3284",
+    ]);
+    expect(result.stdout).toContain("./scripts/require-stack.sh");
+    expect(result.stdout).toContain(
+      "./run-tests.sh --docker --monitor --profile smoke --scenario authentication --vus-factor 2 --base-url http://host.docker.internal:3284",
+    );
+  });
+
+  it("`make up` waits for healthy services and prints the Grafana URL", () => {
+    const result = run("make", ["-n", "up"]);
+    expect(result.stdout).toContain("docker compose up -d --build --wait");
+    expect(result.stdout).toContain("http://localhost:3001");
+  });
+
+  it("without Docker, `make up` fails with one readable line and creates no .env", () => {
+    const path = fakePath("no-docker");
+    const before = hasFile(".env");
+    const result = run("make", ["up"], { env: { PATH: path, HOME: scratch } });
+    expect(result.status).not.toBe(0);
+    expect(ownLines(result)).toEqual([expect.stringMatching(/^Docker is not installed: install Docker/)]);
+    expect(hasFile(".env")).toBe(before);
+  });
+
+  it("with the daemon down, `make load` says so in one line", () => {
+    const path = fakePath(
+      "daemon-down",
+      'if [ "$1" = info ]; then echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock." >&2; exit 1; fi',
+    );
+    const result = run("make", ["load"], { env: { PATH: path, HOME: scratch } });
+    expect(result.status).not.toBe(0);
+    expect(ownLines(result)).toEqual([
+      expect.stringMatching(/^Docker is installed but its daemon is not reachable \(Cannot connect.*\): start Docker/),
+    ]);
+  });
+});
+
+describe("scripts/require-docker.sh and scripts/require-stack.sh", () => {
+  it("pass when docker, its daemon and compose answer", () => {
+    const path = fakePath("docker-ok", 'case "$1" in info) echo 28.0.0 ;; compose) echo "v2.30.0" ;; esac');
+    const result = run("./scripts/require-docker.sh", [], { env: { PATH: path } });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("report a missing compose plugin in one line", () => {
+    const path = fakePath(
+      "no-compose",
+      'case "$1" in info) echo 28.0.0 ;; *) echo "unknown command" >&2; exit 1 ;; esac',
+    );
+    const result = run("./scripts/require-docker.sh", [], { env: { PATH: path } });
+    expect(result.status).toBe(1);
+    expect(ownLines(result)).toEqual([expect.stringMatching(/^Docker Compose v2 is missing/)]);
+  });
+
+  it("report a stack that is not up (one service unhealthy) in one line", () => {
+    const path = fakePath(
+      "stack-partial",
+      [
+        'case "$1 $2" in',
+        '  "info "*) echo 28.0.0 ;;',
+        '  "compose version") echo v2.30.0 ;;',
+        '  "compose ps") printf "influxdb healthy\\ngrafana starting\\n" ;;',
+        "esac",
+      ].join("\n"),
+    );
+    const envFile = hasFile(".env");
+    const result = run("./scripts/require-stack.sh", [], { env: { PATH: path } });
+    expect(result.status).toBe(1);
+    const expected = envFile ? /\(grafana agentapi-stub not healthy\): run 'make up' first/ : /no \.env yet/;
+    expect(ownLines(result)).toEqual([expect.stringMatching(expected)]);
+  });
+});
+
+describe("scripts/ensure-env.sh", () => {
+  it("creates .env once from .env.example with fresh random secrets, then leaves it alone", () => {
+    const target = join(scratch, "first.env");
+    const created = run("./scripts/ensure-env.sh", [target]);
+    expect(created.status).toBe(0);
+    expect(created.stdout).toMatch(/^Created .*first\.env from \.env\.example with 3 random secrets/);
+    const text = readFileSync(target, "utf8");
+    expect(text).not.toMatch(/=change-me$/m);
+    for (const key of ["INFLUXDB_TOKEN", "INFLUXDB_ADMIN_PASSWORD", "GRAFANA_ADMIN_PASSWORD"]) {
+      expect(text).toMatch(new RegExp(`^${key}=[0-9a-f]{64}$`, "m"));
+    }
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    // Everything else is copied as is.
+    expect(text).toMatch(/^INFLUXDB_ORG=agentapi-load$/m);
+
+    const again = run("./scripts/ensure-env.sh", [target]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe("");
+    expect(readFileSync(target, "utf8")).toBe(text);
+
+    const other = join(scratch, "second.env");
+    run("./scripts/ensure-env.sh", [other]);
+    const token = (file: string) => /^INFLUXDB_TOKEN=(.*)$/m.exec(readFileSync(file, "utf8"))?.[1];
+    expect(token(other)).not.toBe(token(target));
+  });
+
+  it("fails in one line when the example is missing", () => {
+    const result = run("./scripts/ensure-env.sh", [join(scratch, "x.env"), join(scratch, "missing.example")]);
+    expect(result.status).toBe(1);
+    expect(ownLines(result)).toEqual([expect.stringMatching(/missing\.example is missing/)]);
+  });
+});
+
+describe("scripts/new-testid.sh", () => {
+  it("prints ids that start with the UTC start time (fixed width, so they sort by time) and a random suffix", () => {
+    const first = run("./scripts/new-testid.sh", []).stdout.trim();
+    const second = run("./scripts/new-testid.sh", []).stdout.trim();
+    expect(first).not.toBe(second);
+    for (const id of [first, second]) {
+      const match = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-[0-9a-f]{4}$/.exec(id);
+      if (!match) throw new Error(`not a testid: ${id}`);
+      const part = (index: number): number => Number(match[index]);
+      const startedAt = Date.UTC(part(1), part(2) - 1, part(3), part(4), part(5), part(6));
+      expect(Math.abs(Date.now() - startedAt)).toBeLessThan(60_000);
+    }
+  });
+});
+
+describe("run-tests.sh", () => {
+  it("--help explains every option and exits 0", () => {
+    const result = runTests(["--help"]);
+    expect(result.status).toBe(0);
+    for (const flag of [
+      "--env",
+      "--scenario",
+      "--profile",
+      "--docker",
+      "--monitor",
+      "--vus-factor",
+      "--yes",
+      "--help",
+    ]) {
+      expect(result.stdout).toContain(flag);
+    }
+    for (const scenario of SCENARIOS) expect(result.stdout).toContain(scenario);
+  });
+
+  it.each([
+    [["--bogus"], /unknown argument '--bogus'/, 2],
+    [["--env", "qa"], /--env must be one of: local, staging, production/, 2],
+    [["--profile"], /--profile needs a value/, 2],
+    [["--profile", "huge"], /--profile must be one of/, 2],
+    [["--scenario", "authentication,nope"], /unknown scenario 'nope'/, 2],
+    [["--vus-factor", "0"], /--vus-factor must be a number greater than 0/, 2],
+    [["--vus-factor", "-1"], /--vus-factor must be a number greater than 0/, 2],
+    [["--scenario"], /--scenario needs a value/, 2],
+    [["--base-url", "ftp://x"], /BASE_URL must be an http\(s\) URL/, 2],
+    [["--env", "staging"], /BASE_URL is still the placeholder from \.env\.staging/, 1],
+    [["--docker", "--base-url", "http://localhost:3284"], /would point at the k6 container itself/, 1],
+  ] as const)("rejects %j with one line", (args, message, status) => {
+    const result = runTests([...args, "--dry-run"]);
+    expect(result.status).toBe(status);
+    expect(result.stdout).toBe("");
+    expect(ownLines(result)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it("--scenario maps to SCENARIOS (k6 has no --scenario flag) and --profile to PROFILE", () => {
+    const settings = dryRun(["--scenario", "authentication,list_tools", "--profile", "smoke"]);
+    expect(settings.SCENARIOS).toBe("authentication,list_tools");
+    expect(settings.PROFILE).toBe("smoke");
+    expect(settings.command).not.toContain("--scenario");
+  });
+
+  it("gives each run a fresh, sortable testid, its own report folder, and tags k6 with it", () => {
+    const first = dryRun([]);
+    const second = dryRun([]);
+    expect(first.TESTID).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(first.TESTID).not.toBe(second.TESTID);
+    expect(first.REPORT_DIR).toBe(`reports/${first.TESTID}`);
+    expect(first.command).toBe(`k6 run --tag testid=${first.TESTID} k6/dist/main.stock.js`);
+  });
+
+  it("--docker runs the compose k6 service and keeps the compose targets", () => {
+    const settings = dryRun(["--docker", "--env", "local"]);
+    expect(settings.command).toBe("docker compose --profile load run --rm --build k6");
+    expect(settings.BASE_URL).toBe("");
+    expect(settings.PROFILE).toBe("local");
+  });
+
+  it("flags win over the environment, which wins over the env file", () => {
+    const target = { BASE_URL: "https://agentapi.corp.test" };
+    const staging = {
+      ...target,
+      OAUTH_BASE_URL: "https://broker.corp.test/api/mcp/oauth",
+      AUTH_URL: "https://broker.corp.test/api/auth/token",
+      MCP_URL: "https://broker.corp.test/mcp",
+    };
+    const fromEnv = dryRun(["--env", "staging"], staging);
+    expect(fromEnv.PROFILE).toBe("staging");
+    expect(fromEnv.BASE_URL).toBe("https://agentapi.corp.test");
+    const fromFlag = dryRun(["--env", "staging", "--base-url", "https://other.corp.test", "--profile", "smoke"], {
+      ...staging,
+      PROFILE: "local",
+    });
+    expect(fromFlag.BASE_URL).toBe("https://other.corp.test");
+    expect(fromFlag.PROFILE).toBe("smoke");
+  });
+
+  it("refuses production unless confirmed, in one line", () => {
+    const refused = runTests(["--profile", "production"]);
+    expect(refused.status).toBe(1);
+    expect(ownLines(refused)).toEqual([
+      expect.stringMatching(/refusing to run against production without confirmation/),
+    ]);
+    expect(dryRun(["--profile", "production", "--yes"]).CONFIRM_PRODUCTION).toBe("yes");
+    expect(dryRun(["--profile", "production"], { CONFIRM_PRODUCTION: "yes" }).CONFIRM_PRODUCTION).toBe("yes");
+  });
+
+  it("without k6 on PATH, a local run fails with one line pointing at --docker", () => {
+    const result = run("./run-tests.sh", ["--profile", "smoke"], {
+      env: { PATH: fakePath("no-k6"), HOME: scratch },
+      input: "",
+    });
+    expect(result.status).toBe(1);
+    expect(ownLines(result)).toEqual([expect.stringMatching(/k6 is not installed: .* or use --docker/)]);
+  });
+});
+
+describe("infra/k6/entrypoint.sh (the k6 image's entry point)", () => {
+  it("creates the report folder and runs the bundle once, tagged with the run's testid", () => {
+    const bin = fakePath("entrypoint");
+    writeFileSync(join(bin, "k6"), '#!/usr/bin/env bash\necho "k6 $*"\n');
+    chmodSync(join(bin, "k6"), 0o755);
+    const workdir = join(scratch, "entrypoint-home");
+    run("mkdir", ["-p", workdir]);
+    const result = run(repoPath("infra/k6/entrypoint.sh"), ["--vus", "2"], {
+      cwd: workdir,
+      env: { PATH: bin, TESTID: "20260101-000000-beef", PROFILE: "smoke", K6_SCRIPT: "/opt/agentapi-load/main.js" },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("testid=20260101-000000-beef profile=smoke scenarios=all");
+    expect(result.stdout).toContain("k6 run --tag testid=20260101-000000-beef --vus 2 /opt/agentapi-load/main.js");
+    expect(statSync(join(workdir, "reports/20260101-000000-beef")).isDirectory()).toBe(true);
+  });
+});
+
+describe("shell scripts", () => {
+  const scripts = ["run-tests.sh", "infra/k6/entrypoint.sh", ...listScripts()];
+
+  it("are executable", () => {
+    for (const script of scripts) expect(statSync(repoPath(script)).mode & 0o111, script).not.toBe(0);
+  });
+
+  // CI installs shellcheck (.ci/run); elsewhere it is optional and the check says why it did not run.
+  const shellcheck = hasCommand("shellcheck");
+  if (!shellcheck && !process.env.CI) console.warn("stack/cli: shellcheck not installed, skipping the shellcheck test");
+  it.runIf(shellcheck || Boolean(process.env.CI))("are shellcheck-clean", () => {
+    const result = run("shellcheck", ["--severity=style", ...scripts]);
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
+
+function listScripts(): string[] {
+  return readdirSync(repoPath("scripts"))
+    .filter((name) => name.endsWith(".sh"))
+    .map((name) => `scripts/${name}`);
+}
+
+function hasFile(relativePath: string): boolean {
+  try {
+    statSync(repoPath(relativePath));
+    return true;
+  } catch {
+    return false;
+  }
+}
