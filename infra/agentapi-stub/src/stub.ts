@@ -103,7 +103,7 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
     hostAllowed: createHostCheck(config.allowedHosts),
     enabled: () => !draining && config.faults.delayMs === 0 && config.faults.errorRate === 0 && !isVerbose(config),
   });
-  const agentApi = baseApp(config, "agentapi", fastStatus);
+  const agentApi = baseApp(config, "agentapi");
   installProblemHandling(agentApi, { validationStatus: 422, decorate: addErrorSchemaLink });
   installFaults(agentApi, config.faults);
   installHealthz(agentApi, isDraining);
