@@ -189,18 +189,23 @@ describe("Host header and CORS (upstream rules)", () => {
     },
   );
 
-  it("a plain GET /status (answered before fastify's router) matches the routed answer byte for byte", async () => {
-    const fast = await rawRequest(`${stub.agentApiUrl}/status`);
-    // An Origin header (even a refused one) or a fault header sends the request through fastify.
-    const variants: Record<string, string>[] = [{ origin: "https://not-allowed.example" }, { "x-fault-rate": "0" }];
-    for (const headers of variants) {
-      const routed = await rawRequest(`${stub.agentApiUrl}/status`, { headers });
-      expect(routed.status).toBe(200);
-      expect(routed.body).toBe(fast.body);
-      for (const name of ["content-type", "content-length", "link", "vary"]) {
-        expect(routed.headers[name], name).toBe(fast.headers[name]);
-      }
-    }
+  it("runs fault injection first, then the Host and CORS gates, in one request hook", async () => {
+    const status = `${stub.agentApiUrl}/status`;
+    // A plain request makes no CORS decision: `Vary: Origin` only.
+    const plain = await rawRequest(status);
+    expect(plain.status).toBe(200);
+    expect(plain.headers.vary).toBe("Origin");
+    expect(plain.headers["access-control-allow-origin"]).toBeUndefined();
+    // An injected status wins over a refused Host; a delay does not skip the Host check after it.
+    expect((await rawRequest(status, { headers: { host: "evil.example", "x-fault-status": "503" } })).status).toBe(503);
+    const delayed = await rawRequest(status, { headers: { host: "evil.example", "x-fault-delay-ms": "20" } });
+    expect(delayed.status).toBe(400);
+    expect(delayed.headers["x-fault-injected"]).toBe("delay=20ms");
+    // Nor the CORS decision: an allowed origin behind a delay still gets its headers.
+    const cors = await rawRequest(status, { headers: { origin: "http://localhost:3001", "x-fault-delay-ms": "10" } });
+    expect(cors.status).toBe(200);
+    expect(cors.headers["access-control-allow-origin"]).toBe("http://localhost:3001");
+    expect(cors.body).toBe(plain.body);
   });
 
   it("healthz is exempt from the Host check; AGENTAPI_ALLOWED_HOSTS=* admits any host", async () => {

@@ -114,42 +114,61 @@ async function apply(plan: FaultPlan, request: FastifyRequest, reply: FastifyRep
   }
 }
 
-/** Install the fault hook first on an app, so it runs before any other hook or handler. */
-export function installFaults(app: FastifyInstance, defaults: FaultDefaults): void {
+const isHealthz = (url: string): boolean => url === "/healthz" || url.startsWith("/healthz?");
+
+export interface FaultStep {
+  /** False when a request can get no fault (no X-Fault-* header, no environment default): skip `run`. */
+  applies(request: FastifyRequest): boolean;
+  /** Plan and apply this request's faults, then call `next` (with the 400/injected error), unless it aborted. */
+  run(request: FastifyRequest, reply: FastifyReply, next: (error?: Error) => void): void;
+}
+
+/** Fault injection as a step of an onRequest hook; the AgentAPI listener runs it inside its one combined hook. */
+export function createFaultStep(defaults: FaultDefaults): FaultStep {
   const envOff = defaults.delayMs === 0 && defaults.errorRate === 0;
+  return {
+    applies(request) {
+      if (!envOff) return true;
+      const h = request.headers;
+      return (
+        h[FAULT_HEADERS.delay] !== undefined ||
+        h[FAULT_HEADERS.status] !== undefined ||
+        h[FAULT_HEADERS.rate] !== undefined ||
+        h[FAULT_HEADERS.abort] !== undefined
+      );
+    },
+    run(request, reply, next) {
+      if (isHealthz(request.url)) {
+        next();
+        return;
+      }
+      let plan: FaultPlan | undefined;
+      try {
+        plan = planFaults(request, defaults);
+      } catch (error) {
+        next(error as Error);
+        return;
+      }
+      if (plan === undefined) {
+        next();
+        return;
+      }
+      const aborts = plan.abort;
+      apply(plan, request, reply).then(
+        () => {
+          if (!aborts) next();
+        },
+        (error: Error) => next(error),
+      );
+    },
+  };
+}
+
+/** Install fault injection as an app's first onRequest hook, so it runs before any other hook or handler. */
+export function installFaults(app: FastifyInstance, defaults: FaultDefaults): void {
+  const faults = createFaultStep(defaults);
   app.addHook("onRequest", (request, reply, done) => {
-    // Fast path: no fault header and no env default — the common case under load.
-    const h = request.headers;
-    if (
-      envOff &&
-      h[FAULT_HEADERS.delay] === undefined &&
-      h[FAULT_HEADERS.status] === undefined &&
-      h[FAULT_HEADERS.rate] === undefined &&
-      h[FAULT_HEADERS.abort] === undefined
-    ) {
-      done();
-      return;
-    }
-    if (request.url === "/healthz" || request.url.startsWith("/healthz?")) {
-      done();
-      return;
-    }
-    let plan: FaultPlan | undefined;
-    try {
-      plan = planFaults(request, defaults);
-    } catch (error) {
-      done(error as Error);
-      return;
-    }
-    if (plan === undefined) {
-      done();
-      return;
-    }
-    apply(plan, request, reply).then(
-      () => {
-        if (!plan.abort) done();
-      },
-      (error: Error) => done(error),
-    );
+    if (faults.applies(request)) faults.run(request, reply, done);
+    else done();
   });
 }

@@ -1,15 +1,14 @@
 // Starts the whole target in-process: the AgentAPI listener and the broker listener (OAuth broker, user tokens,
 // MCP server). Used by main.ts (the CLI), by tests, by the k6 harness and by the benchmark.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { loadConfig, type StubConfig } from "./config";
 import { installFaults } from "./faults";
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandling } from "./problem";
 import { loggerOptions } from "./logger";
 import { SimulatedAgent } from "./agent/simulated-agent";
-import { createHostCheck } from "./agentapi/host-cors";
 import { addErrorSchemaLink, links, registerAgentApi } from "./agentapi/routes";
-import { createFastStatus, StatusBodies } from "./agentapi/status";
+import { installRequestGate } from "./agentapi/request-gate";
+import { StatusBodies } from "./agentapi/status";
 import { registerBroker } from "./broker/index";
 import { registerMcp } from "./mcp/index";
 import { createMemoryStore } from "./store/index";
@@ -24,30 +23,14 @@ export interface RunningStub {
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const MAX_HEADER_BYTES = 16 * 1024;
 const CLOSE_GRACE_MS = 5_000;
-/** fastify's own default; with a serverFactory it is ours to set. */
-const KEEP_ALIVE_TIMEOUT_MS = 72_000;
-
-type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 function isVerbose(config: StubConfig): boolean {
   return config.logLevel === "debug" || config.logLevel === "trace";
 }
 
-function baseApp(config: StubConfig, listener: "agentapi" | "broker", fastPath?: FastPath): FastifyInstance {
+function baseApp(config: StubConfig, listener: "agentapi" | "broker"): FastifyInstance {
   const verbose = isVerbose(config);
   return Fastify({
-    // A fast path may answer a request before fastify builds its request/reply objects (see agentapi/status.ts).
-    ...(fastPath
-      ? {
-          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-            const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => {
-              if (!fastPath(req, res)) handler(req, res);
-            });
-            server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-            return server;
-          },
-        }
-      : {}),
     // Strict validation on both listeners: no type coercion, unknown properties refused (fastify's default would
     // silently remove them), and (AgentAPI, like upstream) every problem listed.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: listener === "agentapi" } },
@@ -64,7 +47,7 @@ function baseApp(config: StubConfig, listener: "agentapi" | "broker", fastPath?:
     return503OnClosing: true,
     // Per-request lines only at debug/trace: at info a load test would drown the log.
     logController: new LogController({ disableRequestLogging: !verbose }),
-    // A pino child logger per request halves GET /status throughput. Below debug nothing logs per request, so
+    // A pino child logger per request is a measurable share of GET /status CPU. Below debug nothing logs per request, so
     // requests share the listener's logger (error lines carry reqId explicitly).
     childLoggerFactory: (logger, bindings, options) => (verbose ? logger.child(bindings, options) : logger),
   });
@@ -74,6 +57,9 @@ function urlOf(host: string, port: number): string {
   const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   return `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`;
 }
+
+/** Healthz is not upstream's; it is exempt from the Host check so orchestrators can probe by IP. */
+const isHealthz = (url: string): boolean => url === "/healthz" || url.startsWith("/healthz?");
 
 function installHealthz(app: FastifyInstance, isDraining: () => boolean): void {
   app.get("/healthz", (_request, reply) => {
@@ -98,14 +84,15 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
     maxMessages: config.maxMessages,
   });
   const statusBodies = new StatusBodies(agent, links);
-  const fastStatus = createFastStatus({
-    bodies: statusBodies,
-    hostAllowed: createHostCheck(config.allowedHosts),
-    enabled: () => !draining && config.faults.delayMs === 0 && config.faults.errorRate === 0 && !isVerbose(config),
-  });
   const agentApi = baseApp(config, "agentapi");
   installProblemHandling(agentApi, { validationStatus: 422, decorate: addErrorSchemaLink });
-  installFaults(agentApi, config.faults);
+  // One onRequest hook for the whole listener: faults first, then upstream's Host and CORS rules.
+  installRequestGate(agentApi, {
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+    faults: config.faults,
+    exempt: isHealthz,
+  });
   installHealthz(agentApi, isDraining);
   await registerAgentApi(agentApi, { config, agent, statusBodies });
 

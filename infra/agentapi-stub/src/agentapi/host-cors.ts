@@ -3,7 +3,7 @@
 // options: methods GET POST PUT DELETE OPTIONS, headers Accept Authorization Content-Type X-CSRF-Token (+Origin),
 // exposed Link, credentials, max-age 300; a preflight is answered 200 right here, with CORS headers only when the
 // origin, method and headers are all allowed).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { HttpProblem } from "../problem";
 
 const CORS_METHODS = new Set(["GET", "POST", "PUT", "DELETE", "OPTIONS"]);
@@ -73,29 +73,39 @@ function actual(request: FastifyRequest, reply: FastifyReply, origins: Set<strin
   void reply.header("Access-Control-Allow-Credentials", "true");
 }
 
-export function installHostAndCors(
-  app: FastifyInstance,
-  options: { allowedHosts: string[]; allowedOrigins: string[]; exempt: (url: string) => boolean },
-): void {
+export interface HostAndCorsOptions {
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  /** Paths the Host rule does not apply to (the target's own /healthz). */
+  exempt: (url: string) => boolean;
+}
+
+/** What the gates decided: go on (undefined), refuse (the problem to answer), or "answered" (a preflight). */
+export type GateOutcome = undefined | HttpProblem | "answered";
+
+/** Both gates as one synchronous step of the AgentAPI listener's onRequest hook (see request-gate.ts). */
+export function createHostAndCors(
+  options: HostAndCorsOptions,
+): (request: FastifyRequest, reply: FastifyReply) => GateOutcome {
   const hostAllowed = createHostCheck(options.allowedHosts);
+  const exempt = options.exempt;
   const refusal = `Invalid host header. Allowed hosts: ${options.allowedHosts.join(", ")}`;
   const origins: Set<string> | "*" = options.allowedOrigins.includes("*")
     ? "*"
     : new Set(options.allowedOrigins.map((o) => o.toLowerCase()));
 
-  app.addHook("onRequest", (request, reply, done) => {
-    if (!hostAllowed(request.headers.host) && !options.exempt(request.url)) {
-      done(new HttpProblem(400, refusal));
-      return;
-    }
-    if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
+  return (request, reply) => {
+    const headers = request.headers;
+    if (!hostAllowed(headers.host) && !exempt(request.url)) return new HttpProblem(400, refusal);
+    if (request.method === "OPTIONS" && headers["access-control-request-method"] !== undefined) {
       preflight(request, reply, origins);
       // Upstream's CORS middleware ends every preflight itself, whatever the path.
       void reply.code(200).send();
-      return;
+      return "answered";
     }
-    // Requests without Origin (k6, curl) only get `Vary: Origin`, which costs nothing on the hot path.
-    actual(request, reply, origins);
-    done();
-  });
+    // Without Origin there is no CORS decision to make: upstream (go-chi/cors) only adds `Vary: Origin`.
+    if (headers.origin === undefined) void reply.header("vary", "Origin");
+    else actual(request, reply, origins);
+    return undefined;
+  };
 }

@@ -8,7 +8,6 @@ import type { StubConfig } from "../config";
 import { MessageRejected, type SimulatedAgent } from "../agent/simulated-agent";
 import { HttpProblem, type ProblemBody } from "../problem";
 import { EventHub } from "./events";
-import { installHostAndCors } from "./host-cors";
 import { buildOpenApi } from "./openapi";
 import { describedBy, SchemaLinks } from "./schema-links";
 import { JSON_CONTENT_TYPE, STATUS_LINK, type StatusBodies } from "./status";
@@ -38,9 +37,6 @@ export function addErrorSchemaLink(request: FastifyRequest, body: ProblemBody): 
   body.$schema = links.link(request.headers.host, "ErrorModel");
 }
 
-/** Healthz is not upstream's; it is exempt from the Host check so orchestrators can probe by IP. */
-const isHealthz = (url: string): boolean => url === "/healthz" || url.startsWith("/healthz?");
-
 interface MessageBody {
   content: string;
   type: "user" | "raw";
@@ -50,12 +46,8 @@ export async function registerAgentApi(
   app: FastifyInstance,
   deps: { config: StubConfig; agent: SimulatedAgent; statusBodies: StatusBodies },
 ): Promise<void> {
-  const { config, agent } = deps;
-  installHostAndCors(app, {
-    allowedHosts: config.allowedHosts,
-    allowedOrigins: config.allowedOrigins,
-    exempt: isHealthz,
-  });
+  // The Host/CORS gates and fault injection run in one onRequest hook that stub.ts installs (request-gate.ts).
+  const { config, agent, statusBodies } = deps;
 
   // Upstream reads JSON bodies only: a text/plain body is an unsupported media type (415), not a string.
   app.removeContentTypeParser("text/plain");
@@ -67,10 +59,12 @@ export async function registerAgentApi(
     done();
   });
 
-  app.get("/status", { schema: { response: { 200: statusResponse } } }, (request, reply) =>
-    // A pre-serialized string bypasses the serializer; the schema still documents the shape.
-    reply.header("Link", STATUS_LINK).type(JSON_CONTENT_TYPE).send(deps.statusBodies.current(request.headers.host)),
-  );
+  app.get("/status", { schema: { response: { 200: statusResponse } } }, (request, reply) => {
+    // The hottest route under load: a body serialized once per Host value and agent status (status.ts), sent as a
+    // string so no serializer runs (the schema still documents the shape). A block body, not `return reply`:
+    // fastify would treat the returned reply as a thenable and wait on it.
+    void reply.header("link", STATUS_LINK).type(JSON_CONTENT_TYPE).send(statusBodies.current(request.headers.host));
+  });
 
   const messagesLink = describedBy("MessagesResponseBody");
   app.get("/messages", { schema: { response: { 200: messagesResponse } } }, (request, reply) => {
@@ -106,50 +100,57 @@ export async function registerAgentApi(
     hub.open(reply);
   });
 
-  await app.register(multipart, {
-    // One byte over the limit marks a file as too large (busboy truncates at the limit).
-    limits: { fileSize: MAX_UPLOAD_BYTES, files: 4, fields: 16, parts: 32, fieldSize: 64 * 1024, headerPairs: 64 },
-    throwFileSizeLimit: false,
-  });
-  const uploadLink = describedBy("UploadResponseBody");
-  app.post("/upload", { schema: { response: { 200: uploadResponse } } }, async (request, reply) => {
-    if (!request.isMultipart()) {
-      throw new HttpProblem(415, "expected a multipart/form-data body with a `file` field");
-    }
-    let filePath: string | undefined;
-    let tooLarge = false;
-    try {
-      for await (const part of request.parts()) {
-        if (part.type !== "file") continue;
-        if (part.fieldname !== "file" || filePath !== undefined || tooLarge) {
-          part.file.resume();
-          continue;
-        }
-        // The content is hashed (as upstream names its directory) and discarded: nothing accumulates on disk.
-        const hash = createHash("sha256");
-        for await (const chunk of part.file) hash.update(chunk as Buffer);
-        if (part.file.truncated) {
-          tooLarge = true;
-          continue;
-        }
-        const name = basename(part.filename || "file");
-        const safeName = name === "." || name === ".." || name === "" ? "file" : name;
-        filePath = `${UPLOAD_ROOT}/${hash.digest("hex").slice(0, 16)}/${safeName}`;
+  // Multipart lives in its own encapsulated context: @fastify/multipart adds an async onRequest and an onResponse
+  // hook to every route of the context it is registered in, and only /upload needs them.
+  await app.register(async (scope) => {
+    await scope.register(multipart, {
+      // One byte over the limit marks a file as too large (busboy truncates at the limit).
+      limits: { fileSize: MAX_UPLOAD_BYTES, files: 4, fields: 16, parts: 32, fieldSize: 64 * 1024, headerPairs: 64 },
+      throwFileSizeLimit: false,
+    });
+    const uploadLink = describedBy("UploadResponseBody");
+    scope.post("/upload", { schema: { response: { 200: uploadResponse } } }, async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new HttpProblem(415, "expected a multipart/form-data body with a `file` field");
       }
-    } catch (error) {
-      // busboy's parse errors (no boundary, truncated form) carry no status: they are the client's malformed body.
-      const status = (error as { statusCode?: unknown }).statusCode;
-      if (error instanceof HttpProblem || (typeof status === "number" && status < 500)) throw error;
-      throw new HttpProblem(400, `malformed multipart body: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (tooLarge) throw new HttpProblem(400, "file size exceeds 10MB limit");
-    if (filePath === undefined) {
-      throw new HttpProblem(422, "validation failed", {
-        errors: [{ location: "body.file", message: "expected required property file to be present" }],
-      });
-    }
-    void reply.header("Link", uploadLink);
-    return { $schema: links.link(request.headers.host, "UploadResponseBody"), ok: true, filePath };
+      let filePath: string | undefined;
+      let tooLarge = false;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type !== "file") continue;
+          if (part.fieldname !== "file" || filePath !== undefined || tooLarge) {
+            part.file.resume();
+            continue;
+          }
+          // The content is hashed (as upstream names its directory) and discarded: nothing accumulates on disk.
+          const hash = createHash("sha256");
+          for await (const chunk of part.file) hash.update(chunk as Buffer);
+          if (part.file.truncated) {
+            tooLarge = true;
+            continue;
+          }
+          const name = basename(part.filename || "file");
+          const safeName = name === "." || name === ".." || name === "" ? "file" : name;
+          filePath = `${UPLOAD_ROOT}/${hash.digest("hex").slice(0, 16)}/${safeName}`;
+        }
+      } catch (error) {
+        // busboy's parse errors (no boundary, truncated form) carry no status: they are the client's malformed body.
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (error instanceof HttpProblem || (typeof status === "number" && status < 500)) throw error;
+        throw new HttpProblem(
+          400,
+          `malformed multipart body: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      if (tooLarge) throw new HttpProblem(400, "file size exceeds 10MB limit");
+      if (filePath === undefined) {
+        throw new HttpProblem(422, "validation failed", {
+          errors: [{ location: "body.file", message: "expected required property file to be present" }],
+        });
+      }
+      void reply.header("Link", uploadLink);
+      return { $schema: links.link(request.headers.host, "UploadResponseBody"), ok: true, filePath };
+    });
   });
 
   const openApiBody = JSON.stringify(buildOpenApi(UPSTREAM_VERSION), null, 2);
