@@ -1,6 +1,7 @@
 // The target's configuration, read once from the environment (see the contract page and the README's table).
 // Every problem is reported as one readable line through ConfigError; main.ts prints it and exits 2.
 import { loadBrokerSettings, type BrokerSettings } from "./broker/settings";
+import { ConfigError, read, wholeNumber, type Env } from "./env";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -34,14 +35,7 @@ export interface StubConfig {
   broker: BrokerSettings;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
-type Env = Record<string, string | undefined>;
+export { ConfigError };
 
 // Upstream's defaults (coder/agentapi cmd/server): hosts localhost, 127.0.0.1, [::1]; origins its chat UI and dev ports.
 export const UPSTREAM_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
@@ -49,22 +43,8 @@ export const UPSTREAM_ALLOWED_ORIGINS = ["http://localhost:3284", "http://localh
 
 const MAX_FAULT_DELAY_MS = 30_000;
 
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === "" ? undefined : value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
 function port(env: Env, name: string, fallback: number): number {
-  return integer(env, name, fallback, 0, 65535);
+  return wholeNumber(env, name, fallback, 0, 65535);
 }
 
 function probability(env: Env, name: string): number {
@@ -143,12 +123,7 @@ function agentType(env: Env): string {
 /** Read and validate everything; throws ConfigError with one readable line. */
 export function loadConfig(env: Env = process.env): StubConfig {
   const errorRate = probability(env, "STUB_FAULT_ERROR_RATE");
-  let broker: BrokerSettings;
-  try {
-    broker = loadBrokerSettings(env);
-  } catch (error) {
-    throw new ConfigError(error instanceof Error ? error.message : String(error));
-  }
+  const broker: BrokerSettings = loadBrokerSettings(env);
   return {
     host: read(env, "STUB_HOST") ?? "127.0.0.1",
     agentApiPort: port(env, "AGENTAPI_PORT", 3284),
@@ -163,12 +138,12 @@ export function loadConfig(env: Env = process.env): StubConfig {
     ),
     agentType: agentType(env),
     thinkMs: parseRange("STUB_THINK_MS", read(env, "STUB_THINK_MS") ?? "300-1500"),
-    maxMessages: integer(env, "STUB_MAX_MESSAGES", 1000, 2, 1_000_000),
-    maxSseClients: integer(env, "STUB_MAX_SSE_CLIENTS", 1000, 1, 100_000),
+    maxMessages: wholeNumber(env, "STUB_MAX_MESSAGES", 1000, 2, 1_000_000),
+    maxSseClients: wholeNumber(env, "STUB_MAX_SSE_CLIENTS", 1000, 1, 100_000),
     faults: {
-      delayMs: integer(env, "STUB_FAULT_DELAY_MS", 0, 0, MAX_FAULT_DELAY_MS),
+      delayMs: wholeNumber(env, "STUB_FAULT_DELAY_MS", 0, 0, MAX_FAULT_DELAY_MS),
       errorRate,
-      status: integer(env, "STUB_FAULT_STATUS", 503, 400, 599),
+      status: wholeNumber(env, "STUB_FAULT_STATUS", 503, 400, 599),
     },
     logLevel: logLevel(env),
     broker,

@@ -13,15 +13,7 @@ import {
   type SummaryData,
   type ThresholdResult,
 } from "./summary-data";
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+import { escapeMarkup } from "./escape";
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -42,8 +34,8 @@ function thresholdRows(results: ThresholdResult[]): string {
   return results
     .map(
       (r) =>
-        `<tr class="${r.ok ? "" : "bad"}"><td>${escapeHtml(r.key)}</td><td><code>${escapeHtml(r.condition)}</code></td>` +
-        `<td class="num">${escapeHtml(formatValue(r.observed, r.type, r.isTime, r.statistic))}</td>` +
+        `<tr class="${r.ok ? "" : "bad"}"><td>${escapeMarkup(r.key)}</td><td><code>${escapeMarkup(r.condition)}</code></td>` +
+        `<td class="num">${escapeMarkup(formatValue(r.observed, r.type, r.isTime, r.statistic))}</td>` +
         `<td class="${r.ok ? "ok" : "ko"}">${r.ok ? "pass" : "FAIL"}</td></tr>`,
     )
     .join("\n");
@@ -52,19 +44,19 @@ function thresholdRows(results: ThresholdResult[]): string {
 const LATENCY_STATS = ["count", "avg", "med", "p(90)", "p(95)", "p(99)", "max"] as const;
 
 function latencyTable(rows: Breakdown[], label: string): string {
-  if (rows.length === 0) return `<p class="meta">No ${escapeHtml(label)} data.</p>`;
+  if (rows.length === 0) return `<p class="meta">No ${escapeMarkup(label)} data.</p>`;
   const head = LATENCY_STATS.map((s) => `<th>${s}</th>`).join("");
   const body = rows
     .map(
       (row) =>
-        `<tr><td>${escapeHtml(row.label)}</td>` +
+        `<tr><td>${escapeMarkup(row.label)}</td>` +
         LATENCY_STATS.map(
-          (s) => `<td class="num">${escapeHtml(formatValue(row.values[s], "trend", true, s))}</td>`,
+          (s) => `<td class="num">${escapeMarkup(formatValue(row.values[s], "trend", true, s))}</td>`,
         ).join("") +
         `</tr>`,
     )
     .join("\n");
-  return `<table><thead><tr><th>${escapeHtml(label)}</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  return `<table><thead><tr><th>${escapeMarkup(label)}</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 /** Horizontal bars of p95 per row, with the row's p95 limit (from a threshold) drawn as a red tick. */
@@ -87,16 +79,16 @@ function p95Chart(rows: Breakdown[], limits: Record<string, number>, title: stri
           ? ""
           : `<line x1="${labelWidth + (limit / max) * barWidth}" x2="${labelWidth + (limit / max) * barWidth}" y1="${y - 2}" y2="${y + 18}" stroke="#c62828" stroke-width="2"/>`;
       return (
-        `<text class="chart-label" x="${labelWidth - 8}" y="${y + 13}" text-anchor="end">${escapeHtml(row.label)}</text>` +
+        `<text class="chart-label" x="${labelWidth - 8}" y="${y + 13}" text-anchor="end">${escapeMarkup(row.label)}</text>` +
         `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="16" fill="${over ? "#e57373" : "#5c8dd6"}"/>` +
         tick +
-        `<text class="chart-value" x="${labelWidth + w + 6}" y="${y + 13}">${escapeHtml(formatValue(p95, "trend", true, "p(95)"))}</text>`
+        `<text class="chart-value" x="${labelWidth + w + 6}" y="${y + 13}">${escapeMarkup(formatValue(p95, "trend", true, "p(95)"))}</text>`
       );
     })
     .join("");
   return (
-    `<svg role="img" aria-label="${escapeHtml(title)}" width="${labelWidth + barWidth + 90}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 90} ${height}">` +
-    `<text class="chart-value" x="${labelWidth}" y="12">${escapeHtml(title)} (red tick: threshold)</text>${bars}</svg>`
+    `<svg role="img" aria-label="${escapeMarkup(title)}" width="${labelWidth + barWidth + 90}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 90} ${height}">` +
+    `<text class="chart-value" x="${labelWidth}" y="12">${escapeMarkup(title)} (red tick: threshold)</text>${bars}</svg>`
   );
 }
 
@@ -129,7 +121,7 @@ function customMetricsTable(data: SummaryData): string {
         shown = `last=${formatValue(m.values.value, "gauge", false, "value")} min=${formatValue(m.values.min, "gauge", false, "min")} max=${formatValue(m.values.max, "gauge", false, "max")}`;
       }
     }
-    return `<tr><td>${escapeHtml(spec.name)}</td><td>${spec.type}</td><td>${escapeHtml(shown)}</td><td class="meta">${escapeHtml(spec.description)}</td></tr>`;
+    return `<tr><td>${escapeMarkup(spec.name)}</td><td>${spec.type}</td><td>${escapeMarkup(shown)}</td><td class="meta">${escapeMarkup(spec.description)}</td></tr>`;
   }).join("\n");
   return `<table><thead><tr><th>metric</th><th>type</th><th>value</th><th>meaning</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -140,8 +132,8 @@ function checksTable(data: SummaryData): string {
   const rows = checks
     .map(
       (c) =>
-        `<tr class="${c.fails > 0 ? "bad" : ""}"><td>${escapeHtml(c.path.replace(/^::/, "").split("::").slice(0, -1).join(" › ") || "(root)")}</td>` +
-        `<td>${escapeHtml(c.name)}</td><td class="num">${c.passes}</td><td class="num">${c.fails}</td></tr>`,
+        `<tr class="${c.fails > 0 ? "bad" : ""}"><td>${escapeMarkup(c.path.replace(/^::/, "").split("::").slice(0, -1).join(" › ") || "(root)")}</td>` +
+        `<td>${escapeMarkup(c.name)}</td><td class="num">${c.passes}</td><td class="num">${c.fails}</td></tr>`,
     )
     .join("\n");
   return `<table><thead><tr><th>group</th><th>check</th><th>passed</th><th>failed</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -159,7 +151,7 @@ function overview(data: SummaryData): string {
     ["max VUs", formatValue(v("vus_max", "max") ?? v("vus", "max"), "gauge", false, "max")],
     ["p95 latency", formatValue(v("http_req_duration", "p(95)"), "trend", true, "p(95)")],
   ];
-  return `<table><tbody>${items.map(([k, val]) => `<tr><th>${k}</th><td class="num">${escapeHtml(val)}</td></tr>`).join("")}</tbody></table>`;
+  return `<table><tbody>${items.map(([k, val]) => `<tr><th>${k}</th><td class="num">${escapeMarkup(val)}</td></tr>`).join("")}</tbody></table>`;
 }
 
 export function renderHtml(data: SummaryData, meta: ReportMeta): string {
@@ -170,12 +162,12 @@ export function renderHtml(data: SummaryData, meta: ReportMeta): string {
   const scenarios = breakdownBy(data, "http_req_duration", "scenario");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>agentapi-load: ${escapeHtml(meta.testId)} — ${outcome.passed ? "PASS" : "FAIL"}</title>
+<title>agentapi-load: ${escapeMarkup(meta.testId)} — ${outcome.passed ? "PASS" : "FAIL"}</title>
 <style>${STYLE}</style></head>
 <body><main>
-<h1>AgentAPI load test — ${escapeHtml(meta.profile)} profile</h1>
-<div class="meta">test id ${escapeHtml(meta.testId)} · generated ${escapeHtml(meta.generatedAt)} · SSE via ${escapeHtml(meta.eventsTransport)}</div>
-<div class="meta">${escapeHtml(meta.config)}</div>
+<h1>AgentAPI load test — ${escapeMarkup(meta.profile)} profile</h1>
+<div class="meta">test id ${escapeMarkup(meta.testId)} · generated ${escapeMarkup(meta.generatedAt)} · SSE via ${escapeMarkup(meta.eventsTransport)}</div>
+<div class="meta">${escapeMarkup(meta.config)}</div>
 <div class="verdict ${outcome.passed ? "pass" : "fail"}">${outcome.passed ? "PASS" : "FAIL"} — ${outcome.total - outcome.failed} of ${outcome.total} thresholds met</div>
 <h2>Overview</h2>
 ${overview(data)}

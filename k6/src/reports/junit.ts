@@ -3,15 +3,7 @@
 
 import type { ReportMeta } from "./meta";
 import { formatValue, thresholdResults, type SummaryData } from "./summary-data";
-
-export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
-}
+import { escapeMarkup } from "./escape";
 
 export function renderJunit(data: SummaryData, meta: ReportMeta): string {
   const results = thresholdResults(data);
@@ -20,21 +12,21 @@ export function renderJunit(data: SummaryData, meta: ReportMeta): string {
   const cases = results
     .map((r) => {
       const observed = formatValue(r.observed, r.type, r.isTime, r.statistic);
-      const name = escapeXml(`${r.key} ${r.condition}`);
-      const open = `    <testcase classname="${escapeXml(`k6.thresholds.${r.metric}`)}" name="${name}" time="0">`;
+      const name = escapeMarkup(`${r.key} ${r.condition}`);
+      const open = `    <testcase classname="${escapeMarkup(`k6.thresholds.${r.metric}`)}" name="${name}" time="0">`;
       const body = r.ok
-        ? `\n      <system-out>${escapeXml(`${r.statistic}=${observed}`)}</system-out>`
-        : `\n      <failure type="threshold" message="${escapeXml(`${r.statistic}=${observed} does not meet ${r.condition}`)}"/>`;
+        ? `\n      <system-out>${escapeMarkup(`${r.statistic}=${observed}`)}</system-out>`
+        : `\n      <failure type="threshold" message="${escapeMarkup(`${r.statistic}=${observed} does not meet ${r.condition}`)}"/>`;
       return `${open}${body}\n    </testcase>`;
     })
     .join("\n");
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="agentapi-load" tests="${results.length}" failures="${failures}" errors="0" time="${seconds}">
-  <testsuite name="${escapeXml(`k6 thresholds (${meta.profile}, ${meta.testId})`)}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}" timestamp="${escapeXml(meta.generatedAt)}">
+  <testsuite name="${escapeMarkup(`k6 thresholds (${meta.profile}, ${meta.testId})`)}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}" timestamp="${escapeMarkup(meta.generatedAt)}">
     <properties>
-      <property name="profile" value="${escapeXml(meta.profile)}"/>
-      <property name="testid" value="${escapeXml(meta.testId)}"/>
-      <property name="config" value="${escapeXml(meta.config)}"/>
+      <property name="profile" value="${escapeMarkup(meta.profile)}"/>
+      <property name="testid" value="${escapeMarkup(meta.testId)}"/>
+      <property name="config" value="${escapeMarkup(meta.config)}"/>
     </properties>
 ${cases}
   </testsuite>

@@ -129,18 +129,23 @@ function derivedEnv(agentApiUrl: string, brokerUrl: string): Record<string, stri
   };
 }
 
-/** Read the script's options (its init code runs with this environment, as in k6's first initialisation). */
-export async function loadOptions(
-  env: Record<string, string>,
-  transport: EventsTransport = "xk6-sse",
-): Promise<ScriptOptions> {
-  const shared: Shared = {
+/** What a one-off worker (reading options, rendering the summary) shares: no global tags, one VU slot. */
+async function singleWorkerShared(env: Record<string, string>, transport: EventsTransport): Promise<Shared> {
+  return {
     bundle: await workerBundle(transport),
     env,
     globalTags: {},
     vusActive: new SharedArrayBuffer(4),
     timeoutMs: 30_000,
   };
+}
+
+/** Read the script's options (its init code runs with this environment, as in k6's first initialisation). */
+export async function loadOptions(
+  env: Record<string, string>,
+  transport: EventsTransport = "xk6-sse",
+): Promise<ScriptOptions> {
+  const shared = await singleWorkerShared(env, transport);
   const outcome = await runWorker(shared, { kind: "options" }, 0);
   return (outcome.result ?? {}) as ScriptOptions;
 }
@@ -237,13 +242,7 @@ export async function renderSummary(
   env: Record<string, string>,
   transport: EventsTransport = "xk6-sse",
 ): Promise<Record<string, string>> {
-  const shared: Shared = {
-    bundle: await workerBundle(transport),
-    env,
-    globalTags: {},
-    vusActive: new SharedArrayBuffer(4),
-    timeoutMs: 30_000,
-  };
+  const shared = await singleWorkerShared(env, transport);
   const outcome = await runWorker(shared, { kind: "summary", summary }, 0);
   if (outcome.errors.length > 0) throw new Error(`handleSummary failed: ${outcome.errors.join("; ")}`);
   return (outcome.result ?? {}) as Record<string, string>;

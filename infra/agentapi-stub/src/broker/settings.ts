@@ -1,6 +1,7 @@
 // Broker, MCP and store settings, read from the environment (README table). All durations are milliseconds so
 // tests can use tiny TTLs; every bad value fails with one readable line.
 import { randomBytes } from "node:crypto";
+import { ConfigError, read, wholeNumber, type Env } from "../env";
 import { DEFAULT_STORE_CAPS, DEFAULT_SWEEP_INTERVAL_MS } from "../store/memory";
 import { STORE_KINDS, type MemoryStoreOptions, type StoreCaps, type StoreKind } from "../store/types";
 
@@ -22,8 +23,6 @@ export interface BrokerSettings {
   toolLatencyScale: number;
   store: MemoryStoreOptions;
 }
-
-type Env = Record<string, string | undefined>;
 
 export const MIN_SECRET_LENGTH = 32;
 const DAY_MS = 86_400_000;
@@ -49,25 +48,11 @@ export const BROKER_DEFAULTS = Object.freeze({
   toolLatencyScale: 1,
 });
 
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === "" ? undefined : value;
-}
-
-function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new Error(`${name} must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
 function tokenSecret(env: Env): Pick<BrokerSettings, "tokenSecret" | "tokenSecretSource"> {
   const raw = read(env, "STUB_TOKEN_SECRET");
   if (raw === undefined) return { tokenSecret: randomBytes(32), tokenSecretSource: "random" };
   if (raw.length < MIN_SECRET_LENGTH) {
-    throw new Error(`STUB_TOKEN_SECRET must be at least ${MIN_SECRET_LENGTH} characters (got ${raw.length})`);
+    throw new ConfigError(`STUB_TOKEN_SECRET must be at least ${MIN_SECRET_LENGTH} characters (got ${raw.length})`);
   }
   return { tokenSecret: Buffer.from(raw, "utf8"), tokenSecretSource: "env" };
 }
@@ -77,7 +62,7 @@ function latencyScale(env: Env): number {
   if (raw === undefined) return BROKER_DEFAULTS.toolLatencyScale;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0 || value > 100) {
-    throw new Error(`STUB_MCP_TOOL_LATENCY_SCALE must be a number between 0 and 100, got "${raw}"`);
+    throw new ConfigError(`STUB_MCP_TOOL_LATENCY_SCALE must be a number between 0 and 100, got "${raw}"`);
   }
   return value;
 }
