@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "acorn";
 import { transform } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./harness/bundle";
@@ -68,6 +69,8 @@ describe("k6 bundles", () => {
     expect(stock).not.toMatch(/from\s*["']https?:/);
     expect(stock).toContain('EVENTS_TRANSPORT = "polling"');
     expect(await isEs2019(stock)).toBe(true);
+    // A second, independent opinion: acorn's ES2019 grammar accepts the whole bundle.
+    expect(() => parse(stock, { ecmaVersion: 2019, sourceType: "module" })).not.toThrow();
   });
 
   it("both export what k6 needs and have source maps beside them", () => {

@@ -183,9 +183,11 @@ describe("Host header and CORS (upstream rules)", () => {
       const response = await rawRequest(`${stub.agentApiUrl}/status`, { headers: { host } });
       expect(response.status).toBe(400);
       expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
-      expect(JSON.parse(response.body)).toMatchObject({
-        detail: "Invalid host header. Allowed hosts: localhost, 127.0.0.1, ::1",
-      });
+      const problem = JSON.parse(response.body) as Record<string, unknown>;
+      expect(problem).toMatchObject({ detail: "Invalid host header. Allowed hosts: localhost, 127.0.0.1, ::1" });
+      // The refused host is never echoed back (no `$schema` link built from it).
+      expect(problem).not.toHaveProperty("$schema");
+      if (host.includes("evil")) expect(response.body).not.toContain("evil");
     },
   );
 

@@ -80,6 +80,9 @@ export interface HostAndCorsOptions {
   exempt: (url: string) => boolean;
 }
 
+/** Requests refused for their Host header: their error body must not echo that host back in a `$schema` link. */
+export const refusedHostRequests = new WeakSet<FastifyRequest>();
+
 /** What the gates decided: go on (undefined), refuse (the problem to answer), or "answered" (a preflight). */
 export type GateOutcome = undefined | HttpProblem | "answered";
 
@@ -96,7 +99,10 @@ export function createHostAndCors(
 
   return (request, reply) => {
     const headers = request.headers;
-    if (!hostAllowed(headers.host) && !exempt(request.url)) return new HttpProblem(400, refusal);
+    if (!hostAllowed(headers.host) && !exempt(request.url)) {
+      refusedHostRequests.add(request);
+      return new HttpProblem(400, refusal);
+    }
     if (request.method === "OPTIONS" && headers["access-control-request-method"] !== undefined) {
       preflight(request, reply, origins);
       // Upstream's CORS middleware ends every preflight itself, whatever the path.

@@ -9,6 +9,7 @@ import { MessageRejected, type SimulatedAgent } from "../agent/simulated-agent";
 import { HttpProblem, type ProblemBody } from "../problem";
 import { EventHub } from "./events";
 import { buildOpenApi } from "./openapi";
+import { refusedHostRequests } from "./host-cors";
 import { describedBy, SchemaLinks } from "./schema-links";
 import { JSON_CONTENT_TYPE, STATUS_LINK, type StatusBodies } from "./status";
 import {
@@ -32,8 +33,10 @@ const JSON_TYPE = "application/json";
 /** One cache of `$schema` links for the whole AgentAPI surface. */
 export const links = new SchemaLinks();
 
-/** Adds upstream's `$schema` link to AgentAPI problem bodies (pass to installProblemHandling). */
+/** Adds upstream's `$schema` link to AgentAPI problem bodies (pass to installProblemHandling), except when the
+ * Host itself was refused: upstream answers that before huma, without a link, and the host is not to be echoed. */
 export function addErrorSchemaLink(request: FastifyRequest, body: ProblemBody): void {
+  if (refusedHostRequests.has(request)) return;
   body.$schema = links.link(request.headers.host, "ErrorModel");
 }
 
