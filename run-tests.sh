@@ -182,7 +182,11 @@ grafana_port=$(sed -n 's/^GRAFANA_PORT=//p' .env 2>/dev/null || true)
 dashboard_url="http://localhost:${grafana_port:-3001}/d/agentapi-load?var-testid=${TESTID}"
 
 if [ "$use_docker" = true ]; then
-  command=(docker compose --profile load run --rm --build k6)
+  command=(docker compose --profile load run --rm --build)
+  # compose allocates a TTY unless stdout is a pipe; with stdin redirected (CI, hooks, `< /dev/null`) that fails
+  # with "the input device is not a TTY", so ask for none unless both ends are terminals.
+  { [ -t 0 ] && [ -t 1 ]; } || command+=(--no-TTY)
+  command+=(k6)
 else
   k6_bin=${K6_BIN:-k6}
   bundle=k6/dist/main.stock.js

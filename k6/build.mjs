@@ -1,8 +1,10 @@
 // `node k6/build.mjs` (part of `npm run build`): bundles k6/src/main.ts with esbuild into
 //   k6/dist/main.js        for the project's k6 image (k6 v1.8.1 + xk6-output-influxdb + xk6-sse), and
-//   k6/dist/main.stock.js  for any stock k6 >= v0.49: ES2019 syntax (k6 before v0.52 loads scripts through
-//                          Babel, which rejects `??` and private fields) and no k6/x/sse import — the SSE step
-//                          polls /messages instead (clients/events.poll.ts replaces clients/events.ts).
+//   k6/dist/main.stock.js  for any stock k6 >= v0.49: ES2017 syntax and no k6/x/sse import — the SSE step polls
+//                          /messages instead (clients/events.poll.ts replaces clients/events.ts). k6 before v0.52
+//                          parses every ES module with its embedded Babel 6, which rejects not only `??`, `?.` and
+//                          private fields but also object spread/rest (ES2018, grafana/k6#824) and `catch {}`
+//                          without a binding (ES2019); esbuild lowers all of them for es2017.
 // k6's own modules stay external; npm dependencies are bundled; source maps sit beside each bundle.
 // Afterwards each bundle's imports are verified: only k6 modules, nothing over http(s).
 import { build } from "esbuild";
@@ -26,7 +28,7 @@ const pollingEvents = {
 
 const variants = [
   { outfile: join(dist, "main.js"), target: "es2020", plugins: [], allowExtensions: true },
-  { outfile: join(dist, "main.stock.js"), target: "es2019", plugins: [pollingEvents], allowExtensions: false },
+  { outfile: join(dist, "main.stock.js"), target: "es2017", plugins: [pollingEvents], allowExtensions: false },
 ];
 
 /** Module specifiers a bundle imports (static and dynamic). */

@@ -1,6 +1,6 @@
 // `npm run bench:stub`: GET /status throughput of the reference target against a bare node:http server that
 // returns the very same bytes, in one run, with the same autocannon settings. Each server runs in its own child
-// process (the machine has 2 cores; autocannon keeps this one), logging at warn.
+// process (the machine has 2 cores; autocannon keeps this one), logging at info as `npm run stub` does.
 //
 //   npm run bench:stub                       # 100 connections, 3 s warm-up + 10 s measured, per server
 //

@@ -39,7 +39,26 @@ export const options: Options = {
 
 export interface SetupData {
   startedAt: number;
+  /** The run's configuration in one line, with the testid its samples carry. */
   config: string;
+  /** The testid on this run's samples, for the reports. */
+  testId: string;
+}
+
+function isSetupData(value: unknown): value is SetupData {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.startedAt === "number" && typeof v.config === "string" && typeof v.testId === "string";
+}
+
+/**
+ * The testid k6 puts on every sample: `--tag testid=…` or options.tags. Not `config.testId` as such: each init
+ * context (one per VU, one more for handleSummary at the end) computes its own default from the clock, while
+ * k6 tags samples with the one from the first.
+ */
+function taggedTestId(): string {
+  const tagged = exec.test.options.tags?.testid;
+  return typeof tagged === "string" && tagged !== "" ? tagged : config.testId;
 }
 
 /** Stop the run with one readable line (k6 prints it and exits non-zero). */
@@ -49,8 +68,10 @@ function abort(message: string): never {
 }
 
 export function setup(): SetupData {
+  const testId = taggedTestId();
+  const described = describeConfig({ ...config, testId });
   const planned = formatDuration(maxRunSeconds(scenarios));
-  console.log(`agentapi-load: ${describeConfig(config)} sse=${EVENTS_TRANSPORT} planned≤${planned}`);
+  console.log(`agentapi-load: ${described} sse=${EVENTS_TRANSPORT} planned≤${planned}`);
 
   const status = getStatus(config.baseUrl);
   if (status.reply.status === 0) {
@@ -72,7 +93,7 @@ export function setup(): SetupData {
       abort(`setup: ${config.authUrl} answered ${token.reply.status} without a user token; check AUTH_URL`);
     }
   }
-  return { startedAt: Date.now(), config: describeConfig(config) };
+  return { startedAt: Date.now(), config: described, testId };
 }
 
 export function teardown(data: SetupData): void {
@@ -81,12 +102,14 @@ export function teardown(data: SetupData): void {
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {
+  // setup's record of the run (absent when setup never finished).
+  const run = isSetupData(data.setup_data) ? data.setup_data : null;
   return renderReports(
     data,
     {
-      config: describeConfig(config),
+      config: run ? run.config : describeConfig(config),
       profile: config.profile.name,
-      testId: config.testId,
+      testId: run ? run.testId : config.testId,
       eventsTransport: EVENTS_TRANSPORT,
       generatedAt: new Date().toISOString(),
     },

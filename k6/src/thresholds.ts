@@ -70,7 +70,7 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
     requires: { scenarios: ["disconnect"], broker: BROKER },
   },
 
-  // Per scenario (seed).
+  // Per scenario: the seed had such limits, but only its summary survives; these values are this project's.
   scenarioLatency("authentication", 300, BROKER),
   scenarioLatency("mcp_connection", 600, BROKER),
   scenarioLatency("tool_execution", 800),

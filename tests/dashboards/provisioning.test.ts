@@ -119,6 +119,14 @@ describe("dashboard JSON structure", () => {
     }
   });
 
+  it("names every series for the legend: the grouped tag's value, else the select's AS name", () => {
+    for (const { target, label } of panelTargets(dashboard)) {
+      const groupedTag = /GROUP BY time\(\$__interval\), "(\w+)"/.exec(target.query ?? "")?.[1];
+      // Without an alias Grafana's InfluxQL legend falls back to "<measurement>.<column>".
+      expect(target.alias, label).toBe(groupedTag === undefined ? "$col" : `$tag_${groupedTag}`);
+    }
+  });
+
   it("has unique panel ids and refIds unique within each panel", () => {
     const ids = allPanels(dashboard).map((p) => p.id);
     expect(ids.every((id) => Number.isInteger(id) && (id as number) > 0)).toBe(true);

@@ -1,6 +1,8 @@
 // The two k6 bundles `npm run build` produces: k6/dist/main.js (xk6-sse) and k6/dist/main.stock.js (stock k6
 // >= v0.49). Neither imports anything but k6 modules — nothing over http(s) —, the stock one has no extension
-// import and only ES2019 syntax (k6 before v0.52 runs scripts through Babel), and both carry source maps.
+// import and only ES2017 syntax (k6 before v0.52 parses ES modules with Babel 6, which rejects object spread and
+// `catch {}` as well as `??`/`?.`), neither touches a Node-only global or a runtime API newer than k6's JS
+// engine had, and both carry source maps.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,16 +28,41 @@ function imports(code: string): string[] {
 }
 
 /**
- * True when the code uses no syntax newer than ES2019: esbuild prints it identically whether it may keep newer
- * syntax (esnext) or must lower it (es2019) — any `??`, `?.`, private field, etc. would be rewritten.
+ * True when the code uses no syntax newer than ES2017: esbuild prints it identically whether it may keep newer
+ * syntax (esnext) or must lower it (es2017) — any `??`, `?.`, object spread, `catch {}`, private field, etc.
+ * would be rewritten.
  */
-async function isEs2019(code: string): Promise<boolean> {
+async function isEs2017(code: string): Promise<boolean> {
   const [modern, old] = await Promise.all([
     transform(code, { target: "esnext", format: "esm", loader: "js" }),
-    transform(code, { target: "es2019", format: "esm", loader: "js" }),
+    transform(code, { target: "es2017", format: "esm", loader: "js" }),
   ]);
   return modern.code === old.code;
 }
+
+/**
+ * Globals and runtime APIs the bundles must not touch: Node's (k6 has no Buffer, process, URL, TextEncoder…;
+ * the harness hides them at run time too) and ES2021+ methods that k6 v0.49's goja may lack. A static scan
+ * catches what the journeys' run-time coverage might miss.
+ */
+const FORBIDDEN = [
+  /\bBuffer\./,
+  /\bprocess\.(env|argv|exit|cwd)/,
+  /\bnew URL\(/,
+  /\bURLSearchParams\b/,
+  /\bText(En|De)coder\b/,
+  /\bstructuredClone\(/,
+  /\bset(Timeout|Interval|Immediate)\(/,
+  /\bqueueMicrotask\(/,
+  /\bperformance\.now\(/,
+  /\bfetch\(/,
+  /\.at\(-?\d/,
+  /\bObject\.hasOwn\(/,
+  /\.replaceAll\(/,
+  /\.findLast(Index)?\(/,
+  /\basync\s+(function\b|\(|[A-Za-z_$][\w$]*\s*=>)/,
+  /\bawait\s/,
+];
 
 describe("k6 bundles", () => {
   let main = "";
@@ -47,11 +74,43 @@ describe("k6 bundles", () => {
     stock = readFileSync(join(dist, "main.stock.js"), "utf8");
   }, 60_000);
 
-  it("the ES2019 check itself tells old syntax from new", async () => {
-    expect(await isEs2019("export const a = b || c; const { d, ...e } = f;")).toBe(true);
-    expect(await isEs2019("export const a = b ?? c;")).toBe(false);
-    expect(await isEs2019("export const a = b?.c;")).toBe(false);
-    expect(await isEs2019("export class A { #x = 1; get() { return this.#x; } }")).toBe(false);
+  it("the ES2017 check itself tells old syntax from new", async () => {
+    expect(await isEs2017("export const a = b || c; const [d, ...e] = f; g(...e);")).toBe(true);
+    expect(await isEs2017("export const a = b ?? c;")).toBe(false);
+    expect(await isEs2017("export const a = b?.c;")).toBe(false);
+    expect(await isEs2017("export const a = { ...b };")).toBe(false);
+    expect(await isEs2017("export const { a, ...b } = c;")).toBe(false);
+    expect(await isEs2017("try { a(); } catch { b(); }")).toBe(false);
+    expect(await isEs2017("export class A { #x = 1; get() { return this.#x; } }")).toBe(false);
+  });
+
+  it("the forbidden-API scan catches each thing it looks for", () => {
+    const samples = [
+      'Buffer.from("x")',
+      "process.env.X",
+      "new URL(a, b)",
+      "new URLSearchParams(q)",
+      "new TextEncoder()",
+      "structuredClone(x)",
+      "setTimeout(f, 1)",
+      "queueMicrotask(f)",
+      "performance.now()",
+      "fetch(u)",
+      "xs.at(-1)",
+      "Object.hasOwn(o, k)",
+      's.replaceAll("a", "b")',
+      "xs.findLast(f)",
+      "const f = async () => 1",
+      "await x",
+    ];
+    for (const sample of samples)
+      expect(
+        FORBIDDEN.some((p) => p.test(sample)),
+        sample,
+      ).toBe(true);
+    expect(FORBIDDEN.some((p) => p.test('const url = `${base}/status`; xs.slice(-1); s.replace(/a/g, "b");'))).toBe(
+      false,
+    );
   });
 
   it("main.js imports only k6 modules (xk6-sse included) and nothing over http(s)", () => {
@@ -62,15 +121,15 @@ describe("k6 bundles", () => {
     expect(main).not.toMatch(/from\s*["']https?:/);
   });
 
-  it("main.stock.js imports only stock k6 modules and is ES2019", async () => {
+  it("main.stock.js imports only stock k6 modules and is ES2017", async () => {
     const mods = imports(stock);
     expect(mods.filter((m) => m.startsWith("k6/x/"))).toEqual([]);
     for (const m of mods) expect(m === "k6" || m.startsWith("k6/"), m).toBe(true);
     expect(stock).not.toMatch(/from\s*["']https?:/);
     expect(stock).toContain('EVENTS_TRANSPORT = "polling"');
-    expect(await isEs2019(stock)).toBe(true);
-    // A second, independent opinion: acorn's ES2019 grammar accepts the whole bundle.
-    expect(() => parse(stock, { ecmaVersion: 2019, sourceType: "module" })).not.toThrow();
+    expect(await isEs2017(stock)).toBe(true);
+    // A second, independent opinion: acorn's ES2017 grammar accepts the whole bundle.
+    expect(() => parse(stock, { ecmaVersion: 2017, sourceType: "module" })).not.toThrow();
   });
 
   it("both export what k6 needs and have source maps beside them", () => {
@@ -94,8 +153,8 @@ describe("k6 bundles", () => {
       }
       expect(code).toContain(`//# sourceMappingURL=${file}.map`);
       expect(existsSync(join(dist, `${file}.map`))).toBe(true);
-      // k6 has no Buffer; the seed crashed on it.
-      expect(code).not.toMatch(/\bBuffer\./);
+      // k6 has no Buffer (the seed crashed on it), nor Node's other globals.
+      for (const pattern of FORBIDDEN) expect(code, `${file} matches ${String(pattern)}`).not.toMatch(pattern);
     }
   });
 });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CUSTOM_METRICS } from "../../k6/src/metric-catalog";
 import { ENDPOINTS, SCENARIO_NAMES } from "../../k6/src/names";
-import { runJourneys, type JourneyRun, type MetricSample } from "./harness/index";
+import { renderSummary, runJourneys, summarize, type JourneyRun, type MetricSample } from "./harness/index";
 import { startTarget, type RunningStub } from "./helpers";
 
 const HTTP_METRICS = ["http_reqs", "http_req_duration", "http_req_waiting", "http_req_failed"];
@@ -194,6 +194,14 @@ describe("journeys against the in-process target", () => {
     const busy = sum(run.samples, "agent_busy_total");
     expect(prompts.filter((s) => s.tags.status === "500").length).toBe(busy);
     expect(passes(run, "message: accepted or agent busy")).toBe(prompts.length);
+  });
+
+  it("reports the testid the samples carry, even when handleSummary's own init would pick another", async () => {
+    // k6 runs handleSummary in a fresh init context; without TESTID its default (from the clock) would differ.
+    const out = await renderSummary(summarize(run), { ...run.env, TESTID: "another-init" });
+    const junit = Object.entries(out).find(([path]) => path.endsWith("junit.xml"))?.[1] ?? "";
+    expect(junit).toContain('<property name="testid" value="journeys-test"/>');
+    expect(junit).not.toContain("another-init");
   });
 
   it("logs the run configuration in setup and the duration in teardown", () => {

@@ -271,7 +271,8 @@ describe("run-tests.sh", () => {
 
   it("--docker runs the compose k6 service and keeps the compose targets", () => {
     const settings = dryRun(["--docker", "--env", "local"]);
-    expect(settings.command).toBe("docker compose --profile load run --rm --build k6");
+    // The test has no terminal, so compose is told not to allocate a TTY.
+    expect(settings.command).toBe("docker compose --profile load run --rm --build --no-TTY k6");
     expect(settings.BASE_URL).toBe("");
     expect(settings.PROFILE).toBe("local");
   });

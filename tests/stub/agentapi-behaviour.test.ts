@@ -1,5 +1,6 @@
 // Behaviour of the AgentAPI surface: the simulated agent's lifecycle, upstream's message rules, SSE, Host/CORS,
 // upload limit, fault injection and health checks.
+import { connect, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningStub } from "../../infra/agentapi-stub/src/stub";
 import { openSse, postJson, rawRequest, sendUser, testStub, waitFor, waitForStatus } from "./helpers/stub";
@@ -243,11 +244,12 @@ describe("Host header and CORS (upstream rules)", () => {
           ...(headers ? { "access-control-request-headers": headers } : {}),
         },
       });
-    const ok = await preflight("http://localhost:3284", "POST", "content-type");
+    const ok = await preflight("http://localhost:3284", "POST", "content-type, x-csrf-token");
     expect(ok.status).toBe(200);
     expect(ok.headers.get("access-control-allow-origin")).toBe("http://localhost:3284");
     expect(ok.headers.get("access-control-allow-methods")).toBe("POST");
-    expect(ok.headers.get("access-control-allow-headers")).toBe("content-type");
+    // Echoed in canonical form, as go-chi/cors does.
+    expect(ok.headers.get("access-control-allow-headers")).toBe("Content-Type, X-Csrf-Token");
     expect(ok.headers.get("access-control-max-age")).toBe("300");
     for (const refused of [
       await preflight("https://evil.example", "POST"),
@@ -257,6 +259,15 @@ describe("Host header and CORS (upstream rules)", () => {
       expect(refused.status).toBe(200);
       expect(refused.headers.get("access-control-allow-origin")).toBeNull();
     }
+  });
+
+  it("an event stream from an allowed origin carries the CORS headers too", async () => {
+    const stream = await openSse(`${stub.agentApiUrl}/events`, { origin: "http://localhost:3000" });
+    await stream.until((events) => events.some((e) => e.event === "status_change"));
+    stream.close();
+    expect(stream.response.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+    expect(stream.response.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(stream.response.headers.get("content-type")).toBe("text/event-stream");
   });
 
   it("AGENTAPI_ALLOWED_ORIGINS=* answers Access-Control-Allow-Origin: *", async () => {
@@ -299,6 +310,8 @@ describe("upload", () => {
     expect(await wrongField.json()).toMatchObject({ errors: [{ location: "body.file" }] });
     const json = await postJson(`${stub.agentApiUrl}/upload`, { file: "x" });
     expect(json.status).toBe(415);
+    expect(json.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await json.json()).toMatchObject({ detail: "expected a multipart/form-data body with a `file` field" });
   });
 
   it("names the path after the content checksum, like upstream", async () => {
@@ -332,7 +345,21 @@ describe("fault injection", () => {
       expect(response.status).toBe(503);
       expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
       expect(response.headers.get("x-fault-injected")).toBe("status=503");
+      expect(await response.json()).toMatchObject({ status: 503, detail: "fault injected: status 503" });
     }
+  });
+
+  it("combines a delay with a status, and X-Fault-Rate alone applies STUB_FAULT_STATUS (503)", async () => {
+    const started = Date.now();
+    const both = await fetch(`${stub.brokerUrl}/api/auth/token`, {
+      headers: { "x-fault-delay-ms": "60", "x-fault-status": "500" },
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    expect(both.status).toBe(500);
+    expect(both.headers.get("x-fault-injected")).toBe("delay=60ms,status=500");
+    const rateOnly = await fetch(`${stub.agentApiUrl}/messages`, { headers: { "x-fault-rate": "1" } });
+    expect(rateOnly.status).toBe(503);
+    expect(rateOnly.headers.get("x-fault-injected")).toBe("status=503");
   });
 
   it("X-Fault-Rate is a probability: 0 never fires, 0.5 fires about half the time", async () => {
@@ -345,16 +372,23 @@ describe("fault injection", () => {
       const r = await fetch(`${stub.agentApiUrl}/status`, {
         headers: { "x-fault-status": "502", "x-fault-rate": "0.5" },
       });
-      if (r.status === 502) fired++;
-      else expect(r.status).toBe(200);
+      if (r.status === 502) {
+        fired++;
+        expect(r.headers.get("x-fault-injected")).toBe("status=502");
+      } else {
+        expect(r.status).toBe(200);
+        expect(r.headers.get("x-fault-injected")).toBeNull();
+      }
     }
     expect(fired).toBeGreaterThan(60);
     expect(fired).toBeLessThan(140);
   });
 
-  it("X-Fault-Abort resets the connection without a response", async () => {
-    const response = await rawRequest(`${stub.agentApiUrl}/status`, { headers: { "x-fault-abort": "true" } });
-    expect(response.status).toBe(0);
+  it("X-Fault-Abort resets the connection without a response, on both listeners", async () => {
+    for (const url of [`${stub.agentApiUrl}/status`, `${stub.brokerUrl}/api/auth/token`]) {
+      const response = await rawRequest(url, { headers: { "x-fault-abort": "true" } });
+      expect(response.status).toBe(0);
+    }
     expect((await fetch(`${stub.agentApiUrl}/status`)).status).toBe(200);
   });
 
@@ -390,6 +424,25 @@ describe("fault injection", () => {
       await faulty.close();
     }
   });
+
+  it("STUB_FAULT_DELAY_MS delays every request but /healthz; X-Fault-Delay-Ms: 0 opts out", async () => {
+    const slow = await testStub({ faults: { delayMs: 120, errorRate: 0, status: 503 } });
+    try {
+      for (const url of [`${slow.agentApiUrl}/status`, `${slow.brokerUrl}/api/auth/token`]) {
+        const started = Date.now();
+        const response = await fetch(url);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(115);
+        expect(response.headers.get("x-fault-injected")).toBe("delay=120ms");
+      }
+      const health = await fetch(`${slow.agentApiUrl}/healthz`);
+      expect(health.headers.get("x-fault-injected")).toBeNull();
+      const optOut = await fetch(`${slow.agentApiUrl}/status`, { headers: { "x-fault-delay-ms": "0" } });
+      expect(optOut.status).toBe(200);
+      expect(optOut.headers.get("x-fault-injected")).toBeNull();
+    } finally {
+      await slow.close();
+    }
+  });
 });
 
 describe("health and shutdown", () => {
@@ -407,6 +460,50 @@ describe("health and shutdown", () => {
     }
   });
 
+  it("HEAD is 405 on AgentAPI routes, as upstream's router answers (and never holds an event stream open)", async () => {
+    stub = await testStub();
+    for (const path of ["/events", "/status"]) {
+      const response = await rawRequest(`${stub.agentApiUrl}${path}`, { method: "HEAD", timeoutMs: 2_000 });
+      expect(response.status).toBe(405);
+      expect(response.headers.allow).toBe("GET");
+    }
+    for (const url of [stub.agentApiUrl, stub.brokerUrl]) {
+      expect((await rawRequest(`${url}/healthz`, { method: "HEAD" })).status).toBe(200);
+    }
+  });
+
+  it("while draining, a request that still arrives gets 503 problem+json and /healthz says draining", async () => {
+    stub = await testStub();
+    // Requests pipelined behind a slow one reach the listener after close() began (a new connection could not).
+    const sockets = [stub.agentApiUrl, stub.agentApiUrl, stub.brokerUrl].map((base) => openSocket(base));
+    const slow = (requestLine: string, body = ""): string =>
+      `${requestLine} HTTP/1.1\r\nHost: localhost\r\nX-Fault-Delay-Ms: 300\r\n` +
+      (body === "" ? "\r\n" : `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    sockets[0]?.socket.write(slow("GET /messages"));
+    sockets[1]?.socket.write(slow("GET /messages"));
+    sockets[2]?.socket.write(slow("POST /api/auth/token", '{"user_id":"draining"}'));
+    await new Promise((r) => setTimeout(r, 50));
+    const closed = stub.close();
+    await new Promise((r) => setTimeout(r, 20));
+    const late = ["GET /status", "GET /healthz", "POST /api/auth/token"];
+    sockets.forEach(({ socket }, i) => socket.write(`${late[i]} HTTP/1.1\r\nHost: localhost\r\n\r\n`));
+    await closed;
+    stub = undefined;
+    const [status, health, token] = await Promise.all(sockets.map(({ responses }) => responses));
+    // The slow requests that were in flight finished normally.
+    for (const answers of [status, health, token]) expect(answers?.[0]?.status).toBe(200);
+    for (const late of [status, token]) {
+      expect(late?.[1]?.status).toBe(503);
+      expect(late?.[1]?.head).toMatch(/content-type: application\/problem\+json/i);
+      expect(late?.[1]?.head).toMatch(/retry-after: 1/i);
+      const problem = JSON.parse(late?.[1]?.body ?? "") as { status: number; detail: string };
+      expect(problem.status).toBe(503);
+      expect(problem.detail).toMatch(/shutting down/);
+    }
+    expect(health?.[1]?.status).toBe(503);
+    expect(JSON.parse(health?.[1]?.body ?? "")).toEqual({ status: "draining" });
+  });
+
   it("close() ends open event streams and lets an in-flight request finish", async () => {
     stub = await testStub();
     const stream = await openSse(`${stub.agentApiUrl}/events`);
@@ -418,3 +515,37 @@ describe("health and shutdown", () => {
     stub = undefined;
   });
 });
+
+interface RawAnswer {
+  status: number;
+  head: string;
+  body: string;
+}
+
+/** A raw keep-alive connection; `responses` resolves with every response it got once the server closes it. */
+function openSocket(base: string): { socket: Socket; responses: Promise<RawAnswer[]> } {
+  const url = new URL(base);
+  const socket = connect(Number(url.port), url.hostname);
+  let data = "";
+  socket.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")));
+  const responses = new Promise<RawAnswer[]>((resolve) => {
+    socket.on("close", () => {
+      const answers: RawAnswer[] = [];
+      // Every response here has a Content-Length body and no chunking.
+      let rest = data;
+      while (rest.startsWith("HTTP/1.1 ")) {
+        const split = rest.indexOf("\r\n\r\n");
+        const head = rest.slice(0, split);
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        const body = Buffer.from(rest.slice(split + 4))
+          .subarray(0, length)
+          .toString("utf8");
+        answers.push({ status: Number(head.slice(9, 12)), head, body });
+        rest = rest.slice(split + 4 + body.length);
+      }
+      resolve(answers);
+    });
+  });
+  socket.setTimeout(5_000, () => socket.destroy());
+  return { socket, responses };
+}

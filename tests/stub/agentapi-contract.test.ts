@@ -159,6 +159,26 @@ describe("responses validate against upstream's schemas", () => {
     expectProblem(missing, await missing.json(), 404);
   });
 
+  it("a body of the wrong media type is 415 naming what was sent", async () => {
+    const plain = await fetch(`${base}/message`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "hi",
+    });
+    const plainBody = (await plain.json()) as { detail: string };
+    expectProblem(plain, plainBody, 415);
+    expect(plainBody.detail).toBe('Content-Type "text/plain" is not accepted here');
+    const untyped = await rawRequest(`${base}/message`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-length": 2 },
+    });
+    expect(untyped.status).toBe(415);
+    expect((JSON.parse(untyped.body) as { detail: string }).detail).toBe(
+      "the request has a body but no Content-Type header",
+    );
+  });
+
   it("SSE payloads are MessageUpdateBody / StatusChangeBody", async () => {
     const stream = await openSse(`${base}/events`);
     expect(stream.response.headers.get("content-type")).toBe("text/event-stream");

@@ -1,13 +1,19 @@
 // MCP session lifecycle: the session cap (least recently used closes first), idle expiry, concurrent calls in one
 // session, and a call in flight when its session ends.
+import Fastify from "fastify";
 import { afterAll, describe, expect, it } from "vitest";
+import type { McpAccess } from "../../infra/agentapi-stub/src/broker/auth";
 import { loadBrokerSettings } from "../../infra/agentapi-stub/src/broker/settings";
+import { McpSessions } from "../../infra/agentapi-stub/src/mcp/sessions";
+import { createMemoryStore, DEFAULT_STORE_CAPS } from "../../infra/agentapi-stub/src/store";
 import { startStub, type RunningStub } from "../../infra/agentapi-stub/src/stub";
 import {
+  MCP_ACCEPT,
   deleteMcpSession,
   expectProblem,
   getUserToken,
   grantMcpAccess,
+  initializeRequest,
   mcpPost,
   openMcpSession,
   sleep,
@@ -119,5 +125,44 @@ describe("MCP sessions", () => {
     expect(elapsed).toBeLessThan(2000);
     expect(JSON.stringify(call.body)).toMatch(/Duration {2}\d+ms/);
     await deleteMcpSession(broker, grant.accessToken, sessionId);
+  });
+
+  it("tracks a waiting request only until it settles, so a busy long-lived session accumulates nothing", async () => {
+    const store = createMemoryStore({ caps: { ...DEFAULT_STORE_CAPS }, sweepIntervalMs: 60_000 });
+    const sessions = new McpSessions({
+      cap: 10,
+      idleMs: 60_000,
+      sweepIntervalMs: 60_000,
+      toolLatencyScale: 0,
+      store,
+      log: Fastify().log,
+    });
+    const access: McpAccess = { token: "t", userId: "alice", configId: "cfg", expiresAt: Date.now() / 1000 + 60 };
+    try {
+      const session = await sessions.open(access);
+      const init = await session.transport.handleRequest(
+        new Request("http://localhost/mcp", {
+          method: "POST",
+          headers: { accept: MCP_ACCEPT, "content-type": "application/json" },
+        }),
+        { parsedBody: initializeRequest() },
+      );
+      expect(init.status).toBe(200);
+      for (let i = 0; i < 1_000; i++) expect(await session.unlessEnded(Promise.resolve(i))).toBe(i);
+      await expect(session.unlessEnded(Promise.reject(new Error("tool failed")))).rejects.toThrow("tool failed");
+      expect(session.inFlight).toBe(0);
+
+      // A request still waiting when the session ends is answered at once: undefined, which the route turns into 404.
+      const waiting = session.unlessEnded(new Promise<never>(() => undefined));
+      expect(session.inFlight).toBe(1);
+      await session.close();
+      expect(await waiting).toBeUndefined();
+      expect(session.inFlight).toBe(0);
+      expect(await session.unlessEnded(Promise.resolve("late"))).toBeUndefined();
+      expect(sessions.size).toBe(0);
+    } finally {
+      await sessions.closeAll();
+      await store.close();
+    }
   });
 });

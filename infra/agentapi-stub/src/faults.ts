@@ -9,8 +9,9 @@
 // STUB_FAULT_ERROR_RATE with STUB_FAULT_STATUS. A response that carries an injected fault says so in
 // `X-Fault-Injected` (e.g. `delay=250ms`, `status=503`, `delay=100ms,status=500`). GET /healthz is exempt.
 // Nonsense values are refused with 400 problem+json, so a typo never silently disables a fault.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { MAX_FAULT_DELAY_MS, type FaultDefaults } from "./config";
+import { isHealthz } from "./health";
 import { HttpProblem } from "./problem";
 
 export const FAULT_HEADERS = {
@@ -114,8 +115,6 @@ async function apply(plan: FaultPlan, request: FastifyRequest, reply: FastifyRep
   }
 }
 
-const isHealthz = (url: string): boolean => url === "/healthz" || url.startsWith("/healthz?");
-
 export interface FaultStep {
   /** False when a request can get no fault (no X-Fault-* header, no environment default): skip `run`. */
   applies(request: FastifyRequest): boolean;
@@ -123,7 +122,7 @@ export interface FaultStep {
   run(request: FastifyRequest, reply: FastifyReply, next: (error?: Error) => void): void;
 }
 
-/** Fault injection as a step of an onRequest hook; the AgentAPI listener runs it inside its one combined hook. */
+/** Fault injection as a step of each listener's one onRequest hook (agentapi/request-gate.ts, stub.ts). */
 export function createFaultStep(defaults: FaultDefaults): FaultStep {
   const envOff = defaults.delayMs === 0 && defaults.errorRate === 0;
   return {
@@ -162,13 +161,4 @@ export function createFaultStep(defaults: FaultDefaults): FaultStep {
       );
     },
   };
-}
-
-/** Install fault injection as an app's first onRequest hook, so it runs before any other hook or handler. */
-export function installFaults(app: FastifyInstance, defaults: FaultDefaults): void {
-  const faults = createFaultStep(defaults);
-  app.addHook("onRequest", (request, reply, done) => {
-    if (faults.applies(request)) faults.run(request, reply, done);
-    else done();
-  });
 }

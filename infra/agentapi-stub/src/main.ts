@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     faults: config.faults,
+    // "random": tokens are signed with a per-process key, so they die with the process (set STUB_TOKEN_SECRET).
+    tokenSecret: config.broker.tokenSecretSource,
   });
 
   let stopping = false;

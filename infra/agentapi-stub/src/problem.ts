@@ -130,8 +130,15 @@ function validationErrors(error: FastifyError, request: FastifyRequest): ErrorDe
   });
 }
 
+/** A media-type refusal that names what was sent (fastify's own message is a bare "Unsupported Media Type"). */
+function unsupportedMediaType(request: FastifyRequest): string {
+  const sent = request.headers["content-type"];
+  if (sent === undefined || sent === "") return "the request has a body but no Content-Type header";
+  return `Content-Type ${JSON.stringify(sent.slice(0, 100))} is not accepted here`;
+}
+
 /** Map a fastify/plugin error code to a client-facing status and detail; undefined = not a client error. */
-function clientError(error: FastifyError): { status: number; detail: string } | undefined {
+function clientError(error: FastifyError, request: FastifyRequest): { status: number; detail: string } | undefined {
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
     case "FST_REQ_FILE_TOO_LARGE":
@@ -140,7 +147,7 @@ function clientError(error: FastifyError): { status: number; detail: string } | 
     case "FST_PARTS_LIMIT":
       return { status: 413, detail: `request body too large: ${error.message}` };
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return { status: 415, detail: error.message };
+      return { status: 415, detail: unsupportedMediaType(request) };
     case "FST_INVALID_MULTIPART_CONTENT_TYPE":
       return { status: 415, detail: "the request is not multipart/form-data" };
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
@@ -175,7 +182,7 @@ export function installProblemHandling(app: FastifyInstance, options: ProblemHan
       const errors = validationErrors(error, request);
       return sendProblem(reply, validationStatus, "validation failed", { errors }, decorate);
     }
-    const mapped = clientError(error);
+    const mapped = clientError(error, request);
     if (mapped) return sendProblem(reply, mapped.status, mapped.detail, undefined, decorate);
     // Anything else is our bug: log it with its stack, answer a plain 500 problem without internals.
     request.log.error({ err: error, reqId: request.id, method: request.method, url: request.url }, "unhandled error");

@@ -1,8 +1,9 @@
 // Starts the whole target in-process: the AgentAPI listener and the broker listener (OAuth broker, user tokens,
 // MCP server). Used by main.ts (the CLI), by tests, by the k6 harness and by the benchmark.
 import Fastify, { LogController, type FastifyInstance } from "fastify";
-import { loadConfig, type StubConfig } from "./config";
-import { installFaults } from "./faults";
+import { loadConfig, type FaultDefaults, type StubConfig } from "./config";
+import { createFaultStep } from "./faults";
+import { drainingProblem, installHealthz, isHealthz } from "./health";
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandling } from "./problem";
 import { loggerOptions } from "./logger";
 import { SimulatedAgent } from "./agent/simulated-agent";
@@ -44,7 +45,11 @@ function baseApp(config: StubConfig, listener: "agentapi" | "broker"): FastifyIn
     frameworkErrors: frameworkErrorHandler,
     // Keep-alive sockets would hold close() open; fastify ends idle ones on close.
     forceCloseConnections: "idle",
-    return503OnClosing: true,
+    // fastify's closing answer is not problem+json: each listener's request hook refuses new work itself (health.ts).
+    return503OnClosing: false,
+    // Upstream's router (chi) answers HEAD on a GET route with 405; a HEAD /events would otherwise hold an event
+    // stream open with nothing to send. /healthz opts back in for probes.
+    exposeHeadRoutes: listener === "broker",
     // Per-request lines only at debug/trace: at info a load test would drown the log.
     logController: new LogController({ disableRequestLogging: !verbose }),
     // A pino child logger per request is a measurable share of GET /status CPU. Below debug nothing logs per request, so
@@ -58,13 +63,13 @@ function urlOf(host: string, port: number): string {
   return `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`;
 }
 
-/** Healthz is not upstream's; it is exempt from the Host check so orchestrators can probe by IP. */
-const isHealthz = (url: string): boolean => url === "/healthz" || url.startsWith("/healthz?");
-
-function installHealthz(app: FastifyInstance, isDraining: () => boolean): void {
-  app.get("/healthz", (_request, reply) => {
-    if (isDraining()) return reply.code(503).send({ status: "draining" });
-    return reply.send({ status: "ok" });
+/** The broker listener's one onRequest hook: new work is refused while the target drains, then fault injection. */
+function installBrokerGate(app: FastifyInstance, faults: FaultDefaults, isDraining: () => boolean): void {
+  const step = createFaultStep(faults);
+  app.addHook("onRequest", (request, reply, done) => {
+    if (isDraining() && !isHealthz(request.url)) done(drainingProblem());
+    else if (step.applies(request)) step.run(request, reply, done);
+    else done();
   });
 }
 
@@ -86,12 +91,13 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
   const statusBodies = new StatusBodies(agent, links);
   const agentApi = baseApp(config, "agentapi");
   installProblemHandling(agentApi, { validationStatus: 422, decorate: addErrorSchemaLink });
-  // One onRequest hook for the whole listener: faults first, then upstream's Host and CORS rules.
+  // One onRequest hook for the whole listener: the drain check, faults, then upstream's Host and CORS rules.
   installRequestGate(agentApi, {
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     faults: config.faults,
     exempt: isHealthz,
+    isDraining,
   });
   installHealthz(agentApi, isDraining);
   await registerAgentApi(agentApi, { config, agent, statusBodies });
@@ -100,7 +106,7 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
   const store = createMemoryStore(config.broker.store);
   const broker = baseApp(config, "broker");
   installProblemHandling(broker, { validationStatus: 400 });
-  installFaults(broker, config.faults);
+  installBrokerGate(broker, config.faults, isDraining);
   installHealthz(broker, isDraining);
   await registerBroker(broker, { settings: config.broker, store, log: broker.log });
   await registerMcp(broker, { settings: config.broker, store, log: broker.log });

@@ -28,11 +28,14 @@ function scoped(refId: string, metric: string): InfluxQLQueryBuilder {
 
 const PERCENTILES = [50, 95, 99] as const;
 
+/** Legend = the select's AS name ("p95", "VUs"), instead of Grafana's default "<measurement>.<column>". */
+const COLUMN_LEGEND = "$col";
+
 /** p50/p95/p99 of a trend in one query, one series each. */
 function percentiles(metric: string): InfluxQLQueryBuilder {
   const query = scoped("A", metric);
   for (const p of PERCENTILES) query.select(percentile(p), `p${p}`);
-  return query;
+  return query.alias(COLUMN_LEGEND);
 }
 
 /** Limits declared on percentiles of this metric (the only statistics a percentile panel can show against). */
@@ -51,7 +54,7 @@ function loadRow(): cog.Builder<Panel>[] {
       description: "Active k6 VUs across all scenarios (k6's vus gauge).",
       unit: "short",
       width: 6,
-      targets: [scoped("A", K6.vus).select(max(), "VUs")],
+      targets: [scoped("A", K6.vus).select(max(), "VUs").alias(COLUMN_LEGEND)],
     }),
     timeseries({
       title: "Concurrent users",
@@ -59,7 +62,7 @@ function loadRow(): cog.Builder<Panel>[] {
         "Active VUs on the k6 instance as the journeys sample it at each iteration start (concurrent_users).",
       unit: "short",
       width: 6,
-      targets: [scoped("A", CUSTOM.concurrentUsers).select(max(), "users")],
+      targets: [scoped("A", CUSTOM.concurrentUsers).select(max(), "users").alias(COLUMN_LEGEND)],
     }),
     timeseries({
       title: "Requests per second",
@@ -117,6 +120,7 @@ function perTagLatencyPanels(tagKey: "endpoint" | "scenario"): cog.Builder<Panel
     // The fixed tag replaces the variable of the same name; the other variable still narrows the panel.
     query.whereVariable(tagKey === "endpoint" ? "scenario" : "endpoint");
     for (const p of shown) query.select(percentile(p), `p${p}`);
+    query.alias(COLUMN_LEGEND);
     return timeseries({
       title: `${tagKey === "endpoint" ? "Endpoint" : "Scenario"} ${tagValue}: latency vs threshold`,
       description: `http_req_duration{${tagKey}:${tagValue}} against its k6 thresholds (${conditions
@@ -302,7 +306,8 @@ function mcpOauthRow(): cog.Builder<Panel>[] {
         scoped("A", CUSTOM.activeConnections)
           .select(sum(), "opened")
           .select(`${count()} - ${sum()}`, "closed")
-          .fill("0"),
+          .fill("0")
+          .alias(COLUMN_LEGEND),
       ],
     }),
     countPanel(

@@ -63,7 +63,6 @@ export class InfluxQLQueryBuilder implements cog.Builder<cog.Dataquery> {
   private measurement: string | undefined;
   private readonly conditions: string[] = [];
   private readonly groupTags: string[] = [];
-  private interval = "$__interval";
   private fillMode: Fill = "none";
   private legend: string | undefined;
 
@@ -97,19 +96,8 @@ export class InfluxQLQueryBuilder implements cog.Builder<cog.Dataquery> {
     return this;
   }
 
-  /** A condition on the `value` field, e.g. `0` for `"value" = 0`. */
-  whereValueEquals(value: number): this {
-    this.conditions.push(`"value" = ${value}`);
-    return this;
-  }
-
   groupByTag(tag: string): this {
     this.groupTags.push(tag);
-    return this;
-  }
-
-  groupByInterval(interval: string): this {
-    this.interval = interval;
     return this;
   }
 
@@ -130,7 +118,7 @@ export class InfluxQLQueryBuilder implements cog.Builder<cog.Dataquery> {
     const fields = this.selects.map((s) => `${s.expr} AS ${ident(s.as)}`).join(", ");
     // The run filter comes first: it is the one every query must have.
     const where = [`"testid" =~ /^$testid$/`, ...this.conditions, "$timeFilter"].join(" AND ");
-    const groupBy = [`time(${this.interval})`, ...this.groupTags.map(ident)].join(", ");
+    const groupBy = ["time($__interval)", ...this.groupTags.map(ident)].join(", ");
     return `SELECT ${fields} FROM ${ident(this.measurement)} WHERE ${where} GROUP BY ${groupBy} fill(${this.fillMode})`;
   }
 

@@ -56,7 +56,6 @@ export function oauthInit(
 
 export interface AuthorizeReply {
   reply: Reply;
-  location: string;
   code: string | null;
   state: string | null;
 }
@@ -69,9 +68,8 @@ export function authorize(oauthBaseUrl: string, userToken: string, state: string
     bearer: userToken,
     redirects: 0,
   });
-  const location = reply.header("Location") ?? "";
-  const params = queryParams(location);
-  return { reply, location, code: params.code ?? null, state: params.state ?? null };
+  const params = queryParams(reply.header("Location") ?? "");
+  return { reply, code: params.code ?? null, state: params.state ?? null };
 }
 
 export interface TokenPairReply {

@@ -15,6 +15,4 @@ export interface InitialState {
   agentStatus: AgentStatus | null;
   /** Events that did not parse as upstream's shapes, or a stream error. */
   error: string | null;
-  /** The stream ended or was cut before the initial state was complete. */
-  incomplete: boolean;
 }

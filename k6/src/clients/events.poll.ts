@@ -22,6 +22,5 @@ export function readInitialState(baseUrl: string): InitialState {
     messages: messages.body ? messages.body.messages.length : 0,
     agentStatus: status.body ? status.body.status : null,
     error: problem,
-    incomplete: status.body === null,
   };
 }

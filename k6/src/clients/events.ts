@@ -85,6 +85,5 @@ export function readInitialState(baseUrl: string): InitialState {
     messages: seen.messages,
     agentStatus: seen.agentStatus,
     error: seen.error ?? (res.error !== "" ? res.error : null),
-    incomplete: seen.agentStatus === null,
   };
 }

@@ -6,7 +6,6 @@ import { send, type Reply } from "./http";
 import type { Endpoint } from "../names";
 import {
   isInitializeResult,
-  isJsonRpcFailure,
   isJsonRpcSuccess,
   isToolCallResult,
   isToolsListResult,
@@ -126,17 +125,18 @@ export function listTools(mcpUrl: string, session: McpSession): ToolsListReply {
     "mcp_tools_list",
   );
   const message = rpcMessage(reply);
-  const ok = reply.status === 200 && isJsonRpcSuccess(message) && isToolsListResult(message.result);
   return {
     reply,
-    tools: ok && isJsonRpcSuccess(message) && isToolsListResult(message.result) ? message.result.tools : null,
+    tools:
+      reply.status === 200 && isJsonRpcSuccess(message) && isToolsListResult(message.result)
+        ? message.result.tools
+        : null,
   };
 }
 
 export interface ToolCallReply {
   reply: Reply;
   result: ToolCallResult | null;
-  rpcError: string | null;
 }
 
 export function callTool(
@@ -153,10 +153,11 @@ export function callTool(
     "mcp_tools_call",
   );
   const message = rpcMessage(reply);
-  if (reply.status === 200 && isJsonRpcSuccess(message) && isToolCallResult(message.result)) {
-    return { reply, result: message.result, rpcError: null };
-  }
-  return { reply, result: null, rpcError: isJsonRpcFailure(message) ? message.error.message : null };
+  return {
+    reply,
+    result:
+      reply.status === 200 && isJsonRpcSuccess(message) && isToolCallResult(message.result) ? message.result : null,
+  };
 }
 
 export interface DeleteReply {

@@ -173,16 +173,8 @@ export interface JsonRpcSuccess {
   id: number | string;
   result: Obj;
 }
-export interface JsonRpcFailure {
-  jsonrpc: "2.0";
-  id: number | string | null;
-  error: { code: number; message: string };
-}
 export function isJsonRpcSuccess(v: Json): v is JsonRpcSuccess {
   return isObject(v) && v.jsonrpc === "2.0" && (isNumber(v.id) || isString(v.id)) && isObject(v.result);
-}
-export function isJsonRpcFailure(v: Json): v is JsonRpcFailure {
-  return isObject(v) && v.jsonrpc === "2.0" && isObject(v.error) && isNumber(v.error.code);
 }
 
 export interface InitializeResult {

@@ -24,9 +24,3 @@ function decodeComponent(text: string): string {
     return text;
   }
 }
-
-/** `scheme://host[:port]` of an absolute URL. */
-export function origin(url: string): string {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]+)/i.exec(url);
-  return match && match[1] !== undefined ? match[1] : url;
-}

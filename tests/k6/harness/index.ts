@@ -46,6 +46,8 @@ export interface JourneyRun {
   requested: string[];
   durationMs: number;
   env: Record<string, string>;
+  /** What setup() returned (k6 hands it to handleSummary as `setup_data`). */
+  setupData: unknown;
 }
 
 export interface ScriptOptions {
@@ -228,12 +230,16 @@ export async function runJourneys(opts: JourneyOptions): Promise<JourneyRun> {
     requested: outcomes.flatMap((o) => o.requested),
     durationMs: Date.now() - started,
     env,
+    setupData: setup.result,
   };
 }
 
 /** k6's summary object for a run (what handleSummary receives). */
 export function summarize(run: JourneyRun): SummaryData {
-  return buildSummary(run.samples, run.options, run.durationMs, run.declaredMetrics);
+  return {
+    ...buildSummary(run.samples, run.options, run.durationMs, run.declaredMetrics),
+    setup_data: run.setupData,
+  };
 }
 
 /** Call the script's handleSummary with a summary object; returns its output map (path → content). */

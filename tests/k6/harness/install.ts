@@ -1,5 +1,6 @@
 // First module of the VU worker bundle: before the k6 script's init code runs, install the VU runtime and the
-// globals k6 provides (__ENV, __VU, __ITER, console — whose lines go to the harness, not the terminal).
+// globals k6 provides (__ENV, __VU, __ITER, console — whose lines go to the harness, not the terminal), and hide
+// the globals Node has but stock k6 (v0.49) does not, so a script that leans on one fails here as it would in k6.
 import { parentPort, workerData } from "node:worker_threads";
 import { installRuntime } from "./doubles/runtime";
 import type { WorkerInit } from "./types";
@@ -25,3 +26,44 @@ globals.console = {
   error: forward("error"),
   debug: forward("debug"),
 };
+
+/**
+ * Node globals a k6 script cannot use. Reading one throws a ReferenceError naming it (the doubles import what they
+ * need from node: modules instead). setTimeout & co. are listed too: k6 VU code is synchronous, so a timer in a
+ * journey is a bug even in k6 versions that have one.
+ */
+const NOT_IN_K6 = [
+  "Buffer",
+  "process",
+  "global",
+  "URL",
+  "URLSearchParams",
+  "TextEncoder",
+  "TextDecoder",
+  "structuredClone",
+  "setTimeout",
+  "setInterval",
+  "setImmediate",
+  "clearTimeout",
+  "clearInterval",
+  "clearImmediate",
+  "queueMicrotask",
+  "fetch",
+  "performance",
+  "atob",
+  "btoa",
+  "Blob",
+  "AbortController",
+  "crypto",
+  "navigator",
+] as const;
+
+for (const name of NOT_IN_K6) {
+  Object.defineProperty(globalThis, name, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      throw new ReferenceError(`${name} is not defined (stock k6 has no such global; the harness hides Node's)`);
+    },
+  });
+}

@@ -24,6 +24,8 @@ function describe(error: unknown): string {
 
 const init = workerData as WorkerInit;
 const rt = runtime();
+// Every import above has run: the script's init context is over.
+rt.initDone = true;
 let result: unknown;
 let aborted: string | null = null;
 

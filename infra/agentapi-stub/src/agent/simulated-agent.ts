@@ -124,7 +124,7 @@ export class SimulatedAgent {
       if (this.closed) return;
       shown++;
       const content = lines.slice(0, shown).join("\n");
-      if (reply === undefined || !this.history.includes(reply)) reply = this.append("agent", content);
+      if (reply === undefined || !this.holds(reply)) reply = this.append("agent", content);
       else this.update(reply, content);
       if (shown < lines.length) {
         // Schedule against the start time so timer drift does not stretch the think time.
@@ -134,6 +134,12 @@ export class SimulatedAgent {
       }
     };
     this.timer = setTimeout(step, stepMs);
+  }
+
+  /** Still in the history? Ids are contiguous and only the oldest are dropped, so one comparison answers it. */
+  private holds(message: ConversationMessage): boolean {
+    const oldest = this.history[0];
+    return oldest !== undefined && message.id >= oldest.id;
   }
 
   private append(role: ConversationRole, content: string): ConversationMessage {

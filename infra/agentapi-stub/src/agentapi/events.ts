@@ -2,7 +2,7 @@
 // of JSON per event. On connect the stream replays the state (a message_update per message, then a status_change);
 // afterwards it carries each change. Every event is serialized once and written to all streams.
 import type { ServerResponse } from "node:http";
-import type { FastifyReply } from "fastify";
+import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import type { AgentEvent, ConversationMessage, SimulatedAgent } from "../agent/simulated-agent";
 import { HttpProblem } from "../problem";
 
@@ -36,12 +36,9 @@ export class EventHub {
   constructor(
     private readonly agent: SimulatedAgent,
     private readonly maxStreams: number,
+    private readonly log: FastifyBaseLogger,
   ) {
     this.unsubscribe = agent.subscribe((event) => this.broadcast(this.serialize(event)));
-  }
-
-  get size(): number {
-    return this.streams.size;
   }
 
   private serialize(event: AgentEvent): string {
@@ -53,6 +50,10 @@ export class EventHub {
   private broadcast(chunk: string): void {
     for (const stream of this.streams) {
       if (stream.writableLength > MAX_BUFFERED_BYTES) {
+        this.log.warn(
+          { queuedBytes: stream.writableLength },
+          "closing a slow event stream: its client stopped reading",
+        );
         this.drop(stream);
         continue;
       }

@@ -43,6 +43,10 @@ export function createHostCheck(allowedHosts: string[]): (host: string | undefin
   };
 }
 
+/** `content-type` → `Content-Type`, as go-chi/cors normalises the requested headers it echoes. */
+const canonicalHeader = (name: string): string =>
+  name.toLowerCase().replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
+
 function preflight(request: FastifyRequest, reply: FastifyReply, origins: Set<string> | "*"): void {
   void reply.header("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
   const origin = request.headers.origin;
@@ -53,7 +57,8 @@ function preflight(request: FastifyRequest, reply: FastifyReply, origins: Set<st
   const requested = String(request.headers["access-control-request-headers"] ?? "")
     .split(",")
     .map((h) => h.trim())
-    .filter((h) => h !== "");
+    .filter((h) => h !== "")
+    .map(canonicalHeader);
   if (!requested.every((h) => CORS_HEADERS.has(h.toLowerCase()))) return;
   void reply.header("Access-Control-Allow-Origin", origins === "*" ? "*" : origin);
   void reply.header("Access-Control-Allow-Methods", method);

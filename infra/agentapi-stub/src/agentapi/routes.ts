@@ -55,7 +55,7 @@ export async function registerAgentApi(
   // Upstream reads JSON bodies only: a text/plain body is an unsupported media type (415), not a string.
   app.removeContentTypeParser("text/plain");
 
-  const hub = new EventHub(agent, config.maxSseClients);
+  const hub = new EventHub(agent, config.maxSseClients, app.log);
   // End the streams before the listener closes, or close() would wait for clients that never leave.
   app.addHook("preClose", (done) => {
     hub.close();

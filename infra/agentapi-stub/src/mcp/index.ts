@@ -121,7 +121,7 @@ export function registerMcp(app: FastifyInstance, { settings, store, log }: Brok
     if (request.headers[SESSION_HEADER] !== undefined || !isInitializeRequest(request.body)) {
       const session = await existingSession(request);
       // A JSON response waits for the tool; if the session ends meanwhile, answer 404 instead of hanging.
-      const response = await Promise.race([handle(session, request), session.closed.then(() => undefined)]);
+      const response = await session.unlessEnded(handle(session, request));
       if (response === undefined) throw unknownSession();
       return relay(reply, response);
     }

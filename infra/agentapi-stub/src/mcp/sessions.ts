@@ -18,14 +18,62 @@ const sharedValidator = new AjvJsonSchemaValidator();
 
 export interface McpSession {
   readonly transport: WebStandardStreamableHTTPServerTransport;
-  /** Settles when the session ends (DELETE, idle expiry, eviction, shutdown); in-flight requests race it. */
-  readonly closed: Promise<void>;
+  /**
+   * `work`'s result, or undefined as soon as the session ends first (DELETE, idle expiry, eviction, shutdown), so a
+   * request waiting on a tool never outlives its session.
+   */
+  unlessEnded<T>(work: Promise<T>): Promise<T | undefined>;
+  /** Requests waiting in unlessEnded right now. */
+  readonly inFlight: number;
   close(): Promise<void>;
 }
 
-interface LiveSession extends McpSession {
+/**
+ * How a session's waiting requests learn that it ended. Each one is tracked only until it settles: racing every
+ * request against one long-lived "closed" promise instead would leave a reaction (~0.5 KB) on that promise per
+ * request for as long as the session lives.
+ */
+class EndSignal {
+  private ended = false;
+  private readonly waiting = new Set<() => void>();
+
+  get inFlight(): number {
+    return this.waiting.size;
+  }
+
+  end(): void {
+    this.ended = true;
+    for (const stop of this.waiting) stop();
+    this.waiting.clear();
+  }
+
+  unlessEnded<T>(work: Promise<T>): Promise<T | undefined> {
+    if (this.ended) {
+      work.catch(() => undefined);
+      return Promise.resolve(undefined);
+    }
+    return new Promise<T | undefined>((resolve, reject) => {
+      const stop = (): void => resolve(undefined);
+      this.waiting.add(stop);
+      work.then(
+        (value) => {
+          this.waiting.delete(stop);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.waiting.delete(stop);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+}
+
+/** A session the SDK accepted, with what routing and the idle sweep need. */
+interface LiveSession {
   readonly id: string;
   readonly configId: string;
+  readonly session: McpSession;
   lastSeenAt: number;
 }
 
@@ -56,44 +104,50 @@ export class McpSessions {
   async open(access: McpAccess): Promise<McpSession> {
     const server = new McpServer(MCP_SERVER_INFO, { jsonSchemaValidator: sharedValidator });
     registerTools(server, this.options.toolLatencyScale);
-    let markClosed!: () => void;
-    const closed = new Promise<void>((resolve) => (markClosed = resolve));
+    const ended = new EndSignal();
     let sessionId: string | undefined;
-    const close = (): Promise<void> => server.close();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       enableJsonResponse: true,
       onsessioninitialized: async (id) => {
         sessionId = id;
-        await this.add({ id, configId: access.configId, transport, closed, close, lastSeenAt: Date.now() }, access);
+        await this.add({ id, configId: access.configId, session, lastSeenAt: Date.now() }, access);
       },
     });
+    const session: McpSession = {
+      transport,
+      unlessEnded: (work) => ended.unlessEnded(work),
+      get inFlight() {
+        return ended.inFlight;
+      },
+      close: () => server.close(),
+    };
     // Chained by McpServer.connect: runs on every way a session can end.
     transport.onclose = () => {
-      markClosed();
+      ended.end();
       if (sessionId !== undefined) this.forget(sessionId);
     };
     await server.connect(transport);
-    return { transport, closed, close };
+    return session;
   }
 
   /** The session, if it exists and belongs to this access token's MCP config; marks it as used. */
   async find(sessionId: string, access: McpAccess): Promise<McpSession | undefined> {
     const { store, idleMs } = this.options;
     const record = await store.mcpSessions.get(sessionId);
-    const session = this.live.get(sessionId);
-    if (record === undefined || session === undefined) {
+    const live = this.live.get(sessionId);
+    if (record === undefined || live === undefined) {
       // One side expired or was evicted before the other: end both.
-      if (session !== undefined) await session.close();
+      if (live !== undefined) await live.session.close();
       if (record !== undefined) await store.mcpSessions.delete(sessionId);
       return undefined;
     }
     if (record.configId !== access.configId) return undefined;
     await store.mcpSessions.touch(sessionId, idleMs);
-    session.lastSeenAt = Date.now();
+    live.lastSeenAt = Date.now();
     this.live.delete(sessionId);
-    this.live.set(sessionId, session);
-    return session;
+    this.live.set(sessionId, live);
+    return live.session;
   }
 
   get size(): number {
@@ -107,13 +161,13 @@ export class McpSessions {
   /** Close every session idle for longer than idleMs; returns how many. */
   sweep(now: number = Date.now()): number {
     let closed = 0;
-    for (const session of this.live.values()) {
+    for (const live of this.live.values()) {
       // Least recently used first: the first one still in use ends the scan.
-      if (now - session.lastSeenAt < this.options.idleMs) break;
+      if (now - live.lastSeenAt < this.options.idleMs) break;
       this.expired++;
       closed++;
-      this.live.delete(session.id);
-      void session.close();
+      this.live.delete(live.id);
+      void live.session.close();
     }
     return closed;
   }
@@ -122,10 +176,10 @@ export class McpSessions {
     clearInterval(this.timer);
     const sessions = [...this.live.values()];
     this.live.clear();
-    await Promise.allSettled(sessions.map((session) => session.close()));
+    await Promise.allSettled(sessions.map((live) => live.session.close()));
   }
 
-  private async add(session: LiveSession, access: McpAccess): Promise<void> {
+  private async add(live: LiveSession, access: McpAccess): Promise<void> {
     const { cap, store, idleMs, log } = this.options;
     while (this.live.size >= cap) {
       const oldest = this.live.values().next();
@@ -138,12 +192,12 @@ export class McpSessions {
         { sessionId: oldest.value.id, cap },
         "MCP session cap reached: closing the least recently used session",
       );
-      await oldest.value.close();
+      await oldest.value.session.close();
     }
-    this.live.set(session.id, session);
+    this.live.set(live.id, live);
     await store.mcpSessions.set(
-      session.id,
-      { sessionId: session.id, configId: access.configId, ownerId: access.userId, createdAt: Date.now() },
+      live.id,
+      { sessionId: live.id, configId: access.configId, ownerId: access.userId, createdAt: Date.now() },
       idleMs,
     );
   }

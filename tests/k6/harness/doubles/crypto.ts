@@ -1,4 +1,5 @@
 // Double of `k6/crypto`: the hashes and random bytes the suite uses, with k6's output encodings.
+import { Buffer } from "node:buffer";
 import { createHash, randomBytes as nodeRandomBytes } from "node:crypto";
 
 type Encoding = "hex" | "base64" | "base64url" | "base64rawurl" | "binary";

@@ -1,4 +1,5 @@
 // Double of `k6/encoding`: base64 in k6's four variants.
+import { Buffer } from "node:buffer";
 type Variant = "std" | "rawstd" | "url" | "rawurl";
 
 function toBuffer(input: string | ArrayBuffer): Buffer {

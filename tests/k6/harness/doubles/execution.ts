@@ -27,6 +27,12 @@ const exec = {
     abort(message?: string): never {
       throw new TestAbort(message ?? "test aborted");
     },
+    /** The consolidated options; as in k6, only outside the init context. Tags are the run's test-wide tags. */
+    get options() {
+      const rt = runtime();
+      if (!rt.initDone) throw new Error("getting test options in the init context is not supported");
+      return { tags: { ...rt.globalTags } };
+    },
   },
 };
 

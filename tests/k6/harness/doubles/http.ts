@@ -1,5 +1,6 @@
 // Double of `k6/http`: synchronous requests (the main thread does the I/O while this VU waits), k6's redirect
 // handling, response callbacks, and the samples k6 emits per request with its system tags.
+import { URL } from "node:url";
 import type { HttpResponseMessage } from "../types";
 import { runtime } from "./runtime";
 

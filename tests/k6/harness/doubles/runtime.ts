@@ -45,6 +45,8 @@ export class VuRuntime {
   readonly declared = new Map<string, DeclaredMetric>();
   /** Redirects k6 follows when a request does not say (options.maxRedirects). */
   maxRedirects = 10;
+  /** False while the script's init code runs (the init context); the VU worker sets it before calling in. */
+  initDone = false;
 
   private readonly signal: Int32Array;
   private readonly vusActive: Int32Array;
