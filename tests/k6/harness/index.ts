@@ -58,17 +58,12 @@ export interface ScriptOptions {
   [k: string]: unknown;
 }
 
-interface WorkerOutcome {
-  result: unknown;
-  passedChecks: number;
-  failedChecks: number;
-  errors: string[];
-  declaredMetrics: DeclaredMetric[];
-  aborted: string | null;
+/** A worker's final report plus what it streamed while running. */
+type WorkerOutcome = Omit<Extract<WorkerMessage, { type: "done" }>, "type"> & {
   samples: MetricSample[];
   logs: Array<{ level: string; text: string }>;
   requested: string[];
-}
+};
 
 interface Shared {
   bundle: string;
