@@ -3,19 +3,16 @@
 import type { MetricSample } from "../types";
 import { runtime } from "./runtime";
 
-abstract class Metric {
-  protected abstract readonly type: MetricSample["type"];
-
+class Metric {
   constructor(
+    private readonly type: MetricSample["type"],
     readonly name: string,
     readonly isTime = false,
-  ) {}
-
-  protected register(): void {
-    runtime().declare(this.name, this.type, this.isTime);
+  ) {
+    runtime().declare(name, type, isTime);
   }
 
-  protected record(value: number, tags?: Record<string, string>): void {
+  add(value: number, tags?: Record<string, string>): void {
     if (!Number.isFinite(value)) throw new Error(`${this.name}.add(${String(value)}): not a finite number`);
     const rt = runtime();
     rt.emit(this.name, this.type, value, { ...rt.stateTags(), ...tags });
@@ -23,47 +20,31 @@ abstract class Metric {
 }
 
 export class Counter extends Metric {
-  protected readonly type = "counter" as const;
   constructor(name: string, isTime = false) {
-    super(name, isTime);
-    this.register();
-  }
-  add(value: number, tags?: Record<string, string>): void {
-    this.record(value, tags);
+    super("counter", name, isTime);
   }
 }
 
 export class Gauge extends Metric {
-  protected readonly type = "gauge" as const;
   constructor(name: string, isTime = false) {
-    super(name, isTime);
-    this.register();
-  }
-  add(value: number, tags?: Record<string, string>): void {
-    this.record(value, tags);
-  }
-}
-
-export class Rate extends Metric {
-  protected readonly type = "rate" as const;
-  constructor(name: string, isTime = false) {
-    super(name, isTime);
-    this.register();
-  }
-  /** k6: any non-zero value (or true) counts as a pass. */
-  add(value: number | boolean, tags?: Record<string, string>): void {
-    this.record(value === true || (typeof value === "number" && value !== 0) ? 1 : 0, tags);
+    super("gauge", name, isTime);
   }
 }
 
 export class Trend extends Metric {
-  protected readonly type = "trend" as const;
   constructor(name: string, isTime = false) {
-    super(name, isTime);
-    this.register();
+    super("trend", name, isTime);
   }
-  add(value: number, tags?: Record<string, string>): void {
-    this.record(value, tags);
+}
+
+export class Rate extends Metric {
+  constructor(name: string, isTime = false) {
+    super("rate", name, isTime);
+  }
+
+  /** k6: any non-zero value (or true) counts as a pass. */
+  override add(value: number | boolean, tags?: Record<string, string>): void {
+    super.add(value === true || (typeof value === "number" && value !== 0) ? 1 : 0, tags);
   }
 }
 
