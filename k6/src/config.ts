@@ -5,10 +5,20 @@
 import { PROFILE_NAMES, PROFILES, type Profile, type ProfileName } from "./profiles";
 import { AGENT_ONLY_SCENARIOS, SCENARIO_NAMES, isScenarioName, type ScenarioName } from "./names";
 
+/**
+ * Where the AgentAPI servers are. A real AgentAPI server drives one agent, so a fleet is many servers: a URL
+ * template with `{agent}` and a count, or an explicit list. BASE_URL alone is the one-server case.
+ */
+export type AgentTargets =
+  | { readonly kind: "single"; readonly url: string }
+  | { readonly kind: "template"; readonly template: string; readonly agents: number }
+  | { readonly kind: "list"; readonly urls: ReadonlyArray<string> };
+
 export interface Config {
   readonly profile: Profile;
-  /** AgentAPI base URL, without a trailing slash. */
+  /** AgentAPI base URL, without a trailing slash (the fleet's first agent when a fleet is given). */
   readonly baseUrl: string;
+  readonly agents: AgentTargets;
   readonly oauthBaseUrl: string;
   readonly authUrl: string;
   readonly mcpUrl: string;
@@ -55,6 +65,60 @@ function url(env: Env, key: keyof typeof DEFAULTS, problems: string[]): string {
   return raw.replace(/\/+$/, "");
 }
 
+const URL_SHAPE = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
+
+function agentTargets(env: Env, baseUrl: string, problems: string[]): AgentTargets {
+  const template = (env.AGENTAPI_URL_TEMPLATE ?? "").trim();
+  const list = (env.AGENTAPI_URLS ?? "").trim();
+  const count = (env.AGENTS ?? "").trim();
+  if (template !== "" && list !== "") {
+    problems.push("set AGENTAPI_URL_TEMPLATE (with AGENTS) or AGENTAPI_URLS, not both");
+  }
+  if (template !== "") {
+    if (!template.includes("{agent}")) problems.push(`AGENTAPI_URL_TEMPLATE must contain {agent} (got "${template}")`);
+    else if (!URL_SHAPE.test(template.split("{agent}").join("1"))) {
+      problems.push(`AGENTAPI_URL_TEMPLATE must be an http(s) URL without query or fragment (got "${template}")`);
+    }
+    const agents = Number(count === "" ? "1" : count);
+    if (!Number.isInteger(agents) || agents < 1) {
+      problems.push(`AGENTS must be a whole number ≥ 1 (got "${count}")`);
+      return { kind: "single", url: baseUrl };
+    }
+    return { kind: "template", template: template.replace(/\/+$/, ""), agents };
+  }
+  if (count !== "") problems.push("AGENTS needs AGENTAPI_URL_TEMPLATE (a URL with {agent})");
+  if (list !== "") {
+    const urls = list.split(",").map((u) => u.trim());
+    urls.forEach((u, i) => {
+      if (u === "") problems.push(`AGENTAPI_URLS has an empty URL at position ${i + 1}`);
+      else if (!URL_SHAPE.test(u)) problems.push(`AGENTAPI_URLS has "${u}", not an http(s) URL without query`);
+    });
+    return { kind: "list", urls: urls.map((u) => u.replace(/\/+$/, "")) };
+  }
+  return { kind: "single", url: baseUrl };
+}
+
+/** How many agents the targets name. */
+export function agentCount(targets: AgentTargets): number {
+  if (targets.kind === "single") return 1;
+  return targets.kind === "template" ? targets.agents : targets.urls.length;
+}
+
+/** The URL of agent n (1-based) of the targets. */
+export function agentUrlOf(targets: AgentTargets, n: number): string {
+  if (targets.kind === "single") return targets.url;
+  if (targets.kind === "template") return targets.template.split("{agent}").join(String(n));
+  return targets.urls[(n - 1) % targets.urls.length] ?? targets.urls[0] ?? "";
+}
+
+/**
+ * The agent of a VU: its run-wide id (`exec.vu.idInTest`, unique across the k6 instances of a distributed run)
+ * modulo the fleet, so with at least as many agents as VUs no two VUs share an agent.
+ */
+export function agentNumberForVu(targets: AgentTargets, vuIdInTest: number): number {
+  return ((Math.max(1, vuIdInTest) - 1) % agentCount(targets)) + 1;
+}
+
 function flag(env: Env, key: string, problems: string[]): boolean {
   const raw = (env[key] ?? "").trim().toLowerCase();
   if (raw === "" || raw === "false" || raw === "0" || raw === "no") return false;
@@ -95,7 +159,9 @@ export function loadConfig(env: Env, now: Date = new Date()): Config {
     problems.push(`PROFILE=${profile.name} sends real load; set CONFIRM_PRODUCTION=yes to confirm`);
   }
 
-  const baseUrl = url(env, "BASE_URL", problems);
+  const explicitBase = url(env, "BASE_URL", problems);
+  const agents = agentTargets(env, explicitBase, problems);
+  const baseUrl = agents.kind === "single" ? explicitBase : agentUrlOf(agents, 1);
   const oauthBaseUrl = url(env, "OAUTH_BASE_URL", problems);
   const authUrl = url(env, "AUTH_URL", problems);
   const mcpUrl = url(env, "MCP_URL", problems);
@@ -137,6 +203,7 @@ export function loadConfig(env: Env, now: Date = new Date()): Config {
   return {
     profile,
     baseUrl,
+    agents,
     oauthBaseUrl,
     authUrl,
     mcpUrl,
@@ -149,11 +216,18 @@ export function loadConfig(env: Env, now: Date = new Date()): Config {
   };
 }
 
+function describeAgents(targets: AgentTargets): string {
+  if (targets.kind === "single") return targets.url;
+  if (targets.kind === "template") return `${targets.template} ×${targets.agents}`;
+  return `${targets.urls.length} servers (${targets.urls[0] ?? ""}, …)`;
+}
+
 /** The configuration in one line, for logs and reports. */
 export function describeConfig(config: Config): string {
+  const agentapi = describeAgents(config.agents);
   const target = config.agentOnly
-    ? `agentapi=${config.baseUrl} (agent only)`
-    : `agentapi=${config.baseUrl} auth=${config.authUrl} oauth=${config.oauthBaseUrl} mcp=${config.mcpUrl}`;
+    ? `agentapi=${agentapi} (agent only)`
+    : `agentapi=${agentapi} auth=${config.authUrl} oauth=${config.oauthBaseUrl} mcp=${config.mcpUrl}`;
   return (
     `profile=${config.profile.name} scenarios=${config.scenarios.join(",")} vus_factor=${config.vusFactor} ` +
     `${target} testid=${config.testId} reports=${config.reportDir}`

@@ -29,6 +29,7 @@ import {
 import { createPkce } from "./lib/pkce";
 import { iteration, userId } from "./lib/iteration";
 import { metrics } from "./metrics";
+import { agentUrl } from "./agent-target";
 import { config } from "./run-config";
 import { expiresAt, setSession, stillValid, vu, type McpConfigTokens } from "./vu-state";
 import type { StatusBody } from "./lib/guards";
@@ -198,7 +199,7 @@ export function forgetSessionIfGone(status: number): void {
 /** GET /status with its checks, as one step. */
 export function agentStatusStep(): StatusBody | null {
   return group("agent status", () => {
-    const r = getStatus(config.baseUrl);
+    const r = getStatus(agentUrl());
     checkStatus(r);
     return r.body;
   });

@@ -7,7 +7,7 @@ import type { Options } from "k6/options";
 import { getStatus } from "./clients/agentapi";
 import { requestUserToken } from "./clients/broker";
 import { EVENTS_TRANSPORT } from "./clients/events";
-import { describeConfig } from "./config";
+import { agentCount, agentUrlOf, describeConfig } from "./config";
 import { formatDuration } from "./lib/duration";
 import { buildScenarios, maxRunSeconds } from "./profiles";
 import { renderReports, type SummaryData } from "./reports/index";
@@ -73,14 +73,19 @@ export function setup(): SetupData {
   const planned = formatDuration(maxRunSeconds(scenarios));
   console.log(`agentapi-load: ${described} sse=${EVENTS_TRANSPORT} planned≤${planned}`);
 
-  const status = getStatus(config.baseUrl);
-  if (status.reply.status === 0) {
-    abort(`setup: AgentAPI at ${config.baseUrl} is unreachable (${status.reply.res.error}); start it or set BASE_URL`);
-  }
-  if (status.body === null) {
-    abort(
-      `setup: ${config.baseUrl}/status answered ${status.reply.status} without an agent status; is BASE_URL an AgentAPI server?`,
-    );
+  // The fleet's first and last agent: a typo in a URL template shows at once, not in the middle of the run.
+  const count = agentCount(config.agents);
+  for (const n of count > 1 ? [1, count] : [1]) {
+    const url = agentUrlOf(config.agents, n);
+    const status = getStatus(url);
+    if (status.reply.status === 0) {
+      abort(`setup: AgentAPI at ${url} is unreachable (${status.reply.res.error}); start it or set BASE_URL`);
+    }
+    if (status.body === null) {
+      abort(
+        `setup: ${url}/status answered ${status.reply.status} without an agent status; is BASE_URL an AgentAPI server?`,
+      );
+    }
   }
   if (!config.agentOnly) {
     const token = requestUserToken(config.authUrl, "k6-setup");

@@ -81,7 +81,10 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
   // Per endpoint: the seed's four, then the broker and MCP operations.
   endpointLatency("status", 200, ALL),
   endpointLatency("messages", 300, ["tool_execution", "list_tools", "mixed_workload"]),
-  endpointLatency("message", 600, ["tool_execution", "mixed_workload"]),
+  // Upstream's user send waits for the next snapshot (≤ 25 ms), the first echo poll (50 ms), the echo to stay still
+  // for 1 s, and Enter to change the screen (25 ms): ≈ 1.1 s on an idle server by design (the seed's 600 ms cannot
+  // hold on a real AgentAPI). 1.5 s leaves 0.4 s for load; a busy refusal is answered at once.
+  endpointLatency("message", 1500, ["tool_execution", "mixed_workload"]),
   endpointLatency("oauth_init", 500, ["authentication", "mcp_connection", "disconnect", "mixed_workload"]),
   endpointLatency("auth_token", 300, ["authentication", "mcp_connection", "disconnect"]),
   endpointLatency("oauth_authorize", 300, ["authentication", "mcp_connection", "disconnect"]),

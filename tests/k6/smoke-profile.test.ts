@@ -1,13 +1,14 @@
 // Would `PROFILE=smoke` against `npm run stub` pass its thresholds in real k6? No k6 here, so: run the smoke
-// profile's scenarios through the harness against the stub with its default timings (agent thinks 300-1500 ms,
-// MCP tools at full latency), about as many iterations per VU as 40 s of smoke gives in k6, with think times
-// shortened 20x; then judge the script's own options.thresholds over the samples with k6's arithmetic, and
+// profile's scenarios through the harness against the stub with its default timings (upstream's waits, agent
+// thinks 300-1500 ms, MCP tools at full latency) serving a fleet of one agent per VU, as a real deployment runs
+// one AgentAPI server per workspace; about as many iterations per VU as 40 s of smoke gives in k6, with think
+// times shortened 20x; then judge the script's own options.thresholds over the samples with k6's arithmetic, and
 // feed the result through handleSummary.
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../infra/agentapi-stub/src/config";
 import { startStub } from "../../infra/agentapi-stub/src/stub";
-import { SCENARIO_NAMES } from "../../k6/src/names";
+import { AGENT_ONLY_SCENARIOS, SCENARIO_NAMES } from "../../k6/src/names";
 import { evaluateThresholds, renderSummary, runJourneys, summarize, type JourneyRun } from "./harness/index";
 import type { RunningStub } from "./helpers";
 
@@ -24,18 +25,32 @@ const SMOKE_ITERATIONS = {
 describe("PROFILE=smoke against the stub's defaults", () => {
   let stub: RunningStub;
   let run: JourneyRun;
-  const env = { PROFILE: "smoke", THINK_TIME_SCALE: "0.05", REPORT_DIR: "out/smoke", TESTID: "smoke-check" };
+  const agents = SCENARIO_NAMES.length; // smoke: 1 VU per scenario
+  let env: Record<string, string>;
 
   beforeAll(async () => {
-    // `npm run stub`'s configuration (config defaults), on random ports.
-    stub = await startStub({ ...loadConfig({ STUB_LOG_LEVEL: "silent" }), agentApiPort: 0, brokerPort: 0 });
+    // `npm run stub`'s configuration (config defaults) with STUB_AGENTS, on random ports.
+    stub = await startStub({
+      ...loadConfig({ STUB_LOG_LEVEL: "silent", STUB_AGENTS: String(agents) }),
+      agentApiPort: 0,
+      brokerPort: 0,
+    });
+    await stub.agentsStable();
+    env = {
+      PROFILE: "smoke",
+      THINK_TIME_SCALE: "0.05",
+      REPORT_DIR: "out/smoke",
+      TESTID: "smoke-check",
+      AGENTAPI_URL_TEMPLATE: `${stub.agentApiUrl}/agents/{agent}`,
+      AGENTS: String(agents),
+    };
     run = await runJourneys({
       agentApiUrl: stub.agentApiUrl,
       brokerUrl: stub.brokerUrl,
       env,
       iterationsByScenario: SMOKE_ITERATIONS,
     });
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await stub.close();
@@ -45,6 +60,11 @@ describe("PROFILE=smoke against the stub's defaults", () => {
     expect(Object.keys(run.options.scenarios ?? {})).toEqual([...SCENARIO_NAMES]);
     expect(run.errors).toEqual([]);
     expect(run.failedChecks).toBe(0);
+    // Each VU talked to its own agent of the fleet (setup checks the first and the last), never to the root path.
+    const agentApiRequests = run.requested.filter((r) => r.includes(stub.agentApiUrl));
+    expect(agentApiRequests.filter((r) => !r.includes("/agents/"))).toEqual([]);
+    const agentsUsed = new Set(agentApiRequests.map((r) => /\/agents\/(\d+)\//.exec(r)?.[1]));
+    expect(agentsUsed.size).toBeGreaterThanOrEqual(AGENT_ONLY_SCENARIOS.length);
   });
 
   it("meets every threshold in the script's options, judged as k6 judges them", () => {

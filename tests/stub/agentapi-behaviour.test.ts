@@ -53,12 +53,13 @@ describe("the simulated agent", () => {
       .map((e) => ({ event: e.event, data: JSON.parse(e.data) as Record<string, unknown> }));
     stream.close();
 
-    // The user message, then running, then the reply growing, then stable.
-    expect(live[0]).toMatchObject({
+    // Upstream's order: running (the send began), the user message (added once the agent reacted to Enter),
+    // the reply growing, then stable.
+    expect(live[0]).toMatchObject({ event: "status_change", data: { status: "running", agent_type: "claude" } });
+    expect(live[1]).toMatchObject({
       event: "message_update",
       data: { role: "user", message: "Add a health check to the server" },
     });
-    expect(live[1]).toMatchObject({ event: "status_change", data: { status: "running", agent_type: "claude" } });
     expect(live.at(-1)).toMatchObject({ event: "status_change", data: { status: "stable" } });
     const replies = live.filter((e) => e.event === "message_update" && e.data.role === "agent");
     expect(replies.length).toBeGreaterThanOrEqual(2);

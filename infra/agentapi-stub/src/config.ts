@@ -2,6 +2,7 @@
 // Every problem is reported as one readable line through ConfigError; main.ts prints it and exits 2.
 import { loadBrokerSettings, type BrokerSettings } from "./broker/settings";
 import { ConfigError, read, wholeNumber, type Env } from "./env";
+import { AGENT_REDRAW_MS, loadUpstreamTiming, scaledRedrawMs, timeScale, type UpstreamTiming } from "./agent/timing";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -24,8 +25,18 @@ export interface StubConfig {
   /** CORS origins (`scheme://host[:port]`) of the AgentAPI listener; ["*"] = any. */
   allowedOrigins: string[];
   agentType: string;
-  /** How long the simulated agent stays `running` per user message; drawn uniformly from [min, max]. */
+  /** How long the simulated agent works per user message; drawn uniformly from [min, max]. */
   thinkMs: { min: number; max: number };
+  /** How long the simulated agent takes to echo typed text; undefined = it never echoes. */
+  echoDelayMs: number | undefined;
+  /** How long after Enter the simulated agent's screen first changes. */
+  reactDelayMs: number;
+  /** How often the working agent redraws its screen. */
+  redrawMs: number;
+  /** Upstream's waits (server.go, pty_conversation.go); upstream's values unless set. */
+  timing: UpstreamTiming;
+  /** How many agents the AgentAPI listener serves (agent n at /agents/{n}, agent 1 also at /). */
+  agents: number;
   /** Conversation history cap: the oldest messages are dropped beyond it. */
   maxMessages: number;
   /** Cap on concurrent GET /events streams; more get 503. */
@@ -120,6 +131,13 @@ function agentType(env: Env): string {
   return raw;
 }
 
+/** A delay in ms, or `off` (the agent never does it). */
+function optionalDelay(env: Env, name: string, fallback: number): number | undefined {
+  const raw = read(env, name);
+  if (raw?.toLowerCase() === "off") return undefined;
+  return wholeNumber(env, name, fallback, 0, 600_000);
+}
+
 /** Read and validate everything; throws ConfigError with one readable line. */
 export function loadConfig(env: Env = process.env): StubConfig {
   const errorRate = probability(env, "STUB_FAULT_ERROR_RATE");
@@ -138,6 +156,11 @@ export function loadConfig(env: Env = process.env): StubConfig {
     ),
     agentType: agentType(env),
     thinkMs: parseRange("STUB_THINK_MS", read(env, "STUB_THINK_MS") ?? "300-1500"),
+    echoDelayMs: optionalDelay(env, "STUB_ECHO_DELAY_MS", 2),
+    reactDelayMs: wholeNumber(env, "STUB_REACT_DELAY_MS", 2, 0, 600_000),
+    redrawMs: scaledRedrawMs(timeScale(env), wholeNumber(env, "STUB_REDRAW_MS", AGENT_REDRAW_MS, 1, 60_000)),
+    timing: loadUpstreamTiming(env),
+    agents: wholeNumber(env, "STUB_AGENTS", 1, 1, 10_000),
     maxMessages: wholeNumber(env, "STUB_MAX_MESSAGES", 1000, 2, 1_000_000),
     maxSseClients: wholeNumber(env, "STUB_MAX_SSE_CLIENTS", 1000, 1, 100_000),
     faults: {

@@ -6,10 +6,9 @@ import { createFaultStep } from "./faults";
 import { drainingProblem, installHealthz, isHealthz } from "./health";
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandling } from "./problem";
 import { loggerOptions } from "./logger";
-import { SimulatedAgent } from "./agent/simulated-agent";
+import { AgentFleet } from "./agentapi/fleet";
 import { addErrorSchemaLink, links, registerAgentApi } from "./agentapi/routes";
 import { installRequestGate } from "./agentapi/request-gate";
-import { StatusBodies } from "./agentapi/status";
 import { registerBroker } from "./broker/index";
 import { registerMcp } from "./mcp/index";
 import { createMemoryStore } from "./store/index";
@@ -17,6 +16,10 @@ import { createMemoryStore } from "./store/index";
 export interface RunningStub {
   agentApiUrl: string;
   brokerUrl: string;
+  /** The agents behind the AgentAPI listener (for tests and the benchmark). */
+  fleet: AgentFleet;
+  /** Resolves once every agent has booted: its start-up screen still for the stability length, as upstream. */
+  agentsStable(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,13 +86,21 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
   const isDraining = (): boolean => draining;
 
   // AgentAPI surface.
-  const agent = new SimulatedAgent({
-    agentType: config.agentType,
-    thinkMs: config.thinkMs,
-    maxMessages: config.maxMessages,
-  });
-  const statusBodies = new StatusBodies(agent, links);
   const agentApi = baseApp(config, "agentapi");
+  const fleet = new AgentFleet(config.agents, {
+    agentType: config.agentType,
+    timing: config.timing,
+    behaviour: {
+      thinkMs: config.thinkMs,
+      echoDelayMs: config.echoDelayMs,
+      reactDelayMs: config.reactDelayMs,
+      redrawMs: config.redrawMs,
+    },
+    maxMessages: config.maxMessages,
+    streams: { open: 0, max: config.maxSseClients },
+    links,
+    log: agentApi.log,
+  });
   installProblemHandling(agentApi, { validationStatus: 422, decorate: addErrorSchemaLink });
   // One onRequest hook for the whole listener: the drain check, faults, then upstream's Host and CORS rules.
   installRequestGate(agentApi, {
@@ -100,7 +111,7 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
     isDraining,
   });
   installHealthz(agentApi, isDraining);
-  await registerAgentApi(agentApi, { config, agent, statusBodies });
+  await registerAgentApi(agentApi, { config, fleet });
 
   // Broker surface.
   const store = createMemoryStore(config.broker.store);
@@ -115,7 +126,7 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
     await agentApi.listen({ host: config.host, port: config.agentApiPort });
     await broker.listen({ host: config.host, port: config.brokerPort });
   } catch (error) {
-    agent.close();
+    fleet.close();
     await Promise.allSettled([agentApi.close(), broker.close()]);
     await store.close();
     throw error;
@@ -128,9 +139,9 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
   const close = (): Promise<void> => {
     closing ??= (async () => {
       draining = true;
-      // Stop the reply in progress; the AgentAPI app's preClose hook ends the open event streams, so the
-      // listeners' close() does not wait for clients that never leave.
-      agent.close();
+      // Stop the agents' work in progress and end the open event streams (also the AgentAPI app's preClose hook),
+      // so the listeners' close() waits neither for clients that never leave nor for timers.
+      fleet.close();
       const closed = Promise.allSettled([agentApi.close(), broker.close()]);
       // Keep-alive sockets that finish their last response after close() began would hold it open: close
       // them as soon as they turn idle. After the grace period, whatever is left is destroyed.
@@ -153,6 +164,8 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
   return {
     agentApiUrl: urlOf(config.host, agentApiPort),
     brokerUrl: urlOf(config.host, brokerPort),
+    fleet,
+    agentsStable: () => fleet.stable(),
     close,
   };
 }

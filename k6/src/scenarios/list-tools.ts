@@ -7,6 +7,7 @@ import { checkMessages, checkToolsList } from "../checks";
 import { agentStatusStep, ensureSession, forgetSessionIfGone } from "../flows";
 import { beginIteration } from "../lib/iteration";
 import { think } from "../lib/think";
+import { agentUrl } from "../agent-target";
 import { config } from "../run-config";
 
 export function listToolsJourney(): void {
@@ -26,7 +27,7 @@ export function listToolsJourney(): void {
     }
   }
 
-  group("conversation", () => checkMessages(getMessages(config.baseUrl)));
+  group("conversation", () => checkMessages(getMessages(agentUrl())));
 
   think(1, 4);
 }

@@ -13,6 +13,7 @@ import { beginIteration, iteration, vuId } from "../lib/iteration";
 import { think } from "../lib/think";
 import { weightedCycle, type Weighted } from "../lib/weighted";
 import { metrics } from "../metrics";
+import { agentUrl } from "../agent-target";
 import { config } from "../run-config";
 
 type Operation = "status" | "messages" | "send message" | "oauth init" | "refresh" | "events";
@@ -38,11 +39,11 @@ export function mixedWorkload(): void {
       agentStatusStep();
       break;
     case "messages":
-      group("conversation", () => checkMessages(getMessages(config.baseUrl)));
+      group("conversation", () => checkMessages(getMessages(agentUrl())));
       break;
     case "send message":
       group("agent prompt", () => {
-        const r = sendMessage(config.baseUrl, `Summarise the repository (k6 vu ${vuId()} iteration ${iteration()})`);
+        const r = sendMessage(agentUrl(), `Summarise the repository (k6 vu ${vuId()} iteration ${iteration()})`);
         checkSendMessage(r);
         if (r.outcome === "busy") metrics.agentBusyTotal.add(1);
       });
@@ -55,7 +56,7 @@ export function mixedWorkload(): void {
       refreshOwnConfig();
       break;
     case "events":
-      group("events", () => checkInitialState(readInitialState(config.baseUrl)));
+      group("events", () => checkInitialState(readInitialState(agentUrl())));
       break;
   }
 

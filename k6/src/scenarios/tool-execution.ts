@@ -10,6 +10,7 @@ import { agentStatusStep, ensureSession, forgetSessionIfGone } from "../flows";
 import { beginIteration, iteration, vuId } from "../lib/iteration";
 import { think } from "../lib/think";
 import { metrics } from "../metrics";
+import { agentUrl } from "../agent-target";
 import { config } from "../run-config";
 
 /** The seed's five tasks: what a user would ask the agent, and the MCP tool that does it. */
@@ -46,7 +47,7 @@ export function toolExecution(): void {
   if (status !== null && status.status === "stable") {
     group("agent prompt", () => {
       const content = `${task.prompt} (k6 vu ${vuId()} iteration ${iteration()})`;
-      const r = sendMessage(config.baseUrl, content);
+      const r = sendMessage(agentUrl(), content);
       checkSendMessage(r);
       if (r.outcome === "busy") {
         metrics.agentBusyTotal.add(1);
@@ -57,7 +58,7 @@ export function toolExecution(): void {
     });
   }
 
-  group("conversation", () => checkMessages(getMessages(config.baseUrl), prompt));
+  group("conversation", () => checkMessages(getMessages(agentUrl()), prompt));
 
   think(3, 8);
 }

@@ -1,27 +1,10 @@
 // Real k6 samples for the dashboard tests: the suite's journeys run by the k6 engineer's Node harness against the
 // in-process target, tagged with a testid exactly as `k6 run --tag testid=…` (TESTID) tags them.
-import { createServer } from "node:net";
-import { loadConfig } from "../../../infra/agentapi-stub/src/config";
-import { startStub, type RunningStub } from "../../../infra/agentapi-stub/src/stub";
+import { closedPortUrl, startTarget } from "../../k6/helpers";
 import { runJourneys, type JourneyRun, type MetricSample } from "../../k6/harness/index";
 import { startFlakyProxy } from "./flaky-proxy";
 
 export type { MetricSample } from "../../k6/harness/index";
-
-/** The target with test-sized timings: the agent thinks 20-60 ms (unless told), MCP tools take 5% of their usual latency. */
-async function startTarget(thinkMs = { min: 20, max: 60 }): Promise<RunningStub> {
-  const base = loadConfig({ STUB_LOG_LEVEL: "silent", STUB_MCP_TOOL_LATENCY_SCALE: "0.05" });
-  return startStub({ agentApiPort: 0, brokerPort: 0, thinkMs, broker: base.broker });
-}
-
-/** http://127.0.0.1:<port> for a port that was free a moment ago and has no listener. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 function assertClean(run: JourneyRun, what: string): void {
   if (run.errors.length > 0) throw new Error(`${what}: journeys threw: ${run.errors.join("; ")}`);
@@ -53,7 +36,7 @@ export async function recordRun(testid: string): Promise<MetricSample[]> {
   }
 
   // No think time in the harness, so the next prompt of the schedule arrives well within the agent's 800 ms.
-  const struggling = await startTarget({ min: 800, max: 1000 });
+  const struggling = await startTarget({ thinkMs: { min: 800, max: 1000 } });
   const proxy = await startFlakyProxy(struggling.agentApiUrl);
   try {
     const run = await runJourneys({

@@ -9,13 +9,26 @@ import addFormats from "ajv-formats";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { startStub, type RunningStub } from "../../../infra/agentapi-stub/src/stub";
 import type { StubConfig } from "../../../infra/agentapi-stub/src/config";
+import { FAST_REDRAW_MS, FAST_TIMING } from "../../../infra/agentapi-stub/src/agent/timing";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const UPSTREAM_OPENAPI_PATH = resolve(REPO_ROOT, "../shared/agentapi/openapi.json");
 
-/** Test defaults: random ports, short think time, silent logs. */
-export function testStub(overrides: Partial<StubConfig> = {}): Promise<RunningStub> {
-  return startStub({ agentApiPort: 0, brokerPort: 0, thinkMs: { min: 40, max: 80 }, ...overrides });
+/**
+ * Test defaults: random ports, short think time, upstream's timings in the fast mode (FAST_TIMING: the same waits at
+ * 2 %), silent logs; resolves once the agents have booted. Tests of the timing itself pass `timing: UPSTREAM_TIMING`.
+ */
+export async function testStub(overrides: Partial<StubConfig> = {}): Promise<RunningStub> {
+  const stub = await startStub({
+    agentApiPort: 0,
+    brokerPort: 0,
+    thinkMs: { min: 40, max: 80 },
+    timing: FAST_TIMING,
+    redrawMs: FAST_REDRAW_MS,
+    ...overrides,
+  });
+  await stub.agentsStable();
+  return stub;
 }
 
 export interface UpstreamSpec {

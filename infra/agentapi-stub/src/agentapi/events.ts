@@ -3,7 +3,7 @@
 // afterwards it carries each change. Every event is serialized once and written to all streams.
 import type { ServerResponse } from "node:http";
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
-import type { AgentEvent, ConversationMessage, SimulatedAgent } from "../agent/simulated-agent";
+import type { AgentEvent, Conversation, ConversationMessage } from "../agent/conversation";
 import { HttpProblem } from "../problem";
 
 /** Headers upstream sets on its SSE endpoints (so proxies do not buffer). */
@@ -29,13 +29,19 @@ function statusChange(status: string, agentType: string): string {
   return `event: status_change\ndata: ${JSON.stringify({ status, agent_type: agentType })}\n\n`;
 }
 
+/** The cap on open event streams, shared by every agent of the target (STUB_MAX_SSE_CLIENTS). */
+export interface StreamBudget {
+  open: number;
+  readonly max: number;
+}
+
 export class EventHub {
   private readonly streams = new Set<ServerResponse>();
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly agent: SimulatedAgent,
-    private readonly maxStreams: number,
+    private readonly agent: Conversation,
+    private readonly budget: StreamBudget,
     private readonly log: FastifyBaseLogger,
   ) {
     this.unsubscribe = agent.subscribe((event) => this.broadcast(this.serialize(event)));
@@ -62,14 +68,18 @@ export class EventHub {
   }
 
   private drop(stream: ServerResponse): void {
-    this.streams.delete(stream);
+    this.forget(stream);
     stream.end();
+  }
+
+  private forget(stream: ServerResponse): void {
+    if (this.streams.delete(stream)) this.budget.open--;
   }
 
   /** Take over the reply and stream events until the client leaves or the hub closes. */
   open(reply: FastifyReply): void {
-    if (this.streams.size >= this.maxStreams) {
-      throw new HttpProblem(503, `too many event streams (limit ${this.maxStreams})`, undefined, {
+    if (this.budget.open >= this.budget.max) {
+      throw new HttpProblem(503, `too many event streams (limit ${this.budget.max})`, undefined, {
         "Retry-After": "1",
       });
     }
@@ -82,9 +92,8 @@ export class EventHub {
     for (const event of this.agent.stateEvents()) initial += this.serialize(event);
     res.write(initial);
     this.streams.add(res);
-    const forget = (): void => {
-      this.streams.delete(res);
-    };
+    this.budget.open++;
+    const forget = (): void => this.forget(res);
     res.on("close", forget);
     res.on("error", forget);
   }
@@ -93,6 +102,7 @@ export class EventHub {
   close(): void {
     this.unsubscribe();
     for (const stream of this.streams) stream.end();
+    this.budget.open -= this.streams.size;
     this.streams.clear();
   }
 }

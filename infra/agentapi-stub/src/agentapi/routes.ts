@@ -5,13 +5,14 @@ import { basename } from "node:path";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { StubConfig } from "../config";
-import { MessageRejected, type SimulatedAgent } from "../agent/simulated-agent";
+import { MessageRejected } from "../agent/conversation";
 import { HttpProblem, type ProblemBody } from "../problem";
-import { EventHub } from "./events";
+import type { AgentServer } from "./agent-server";
+import type { AgentFleet } from "./fleet";
 import { buildOpenApi } from "./openapi";
 import { refusedHostRequests } from "./host-cors";
 import { describedBy, SchemaLinks } from "./schema-links";
-import { JSON_CONTENT_TYPE, STATUS_LINK, type StatusBodies } from "./status";
+import { JSON_CONTENT_TYPE, STATUS_LINK } from "./status";
 import {
   components,
   messageRequest,
@@ -23,7 +24,7 @@ import {
 } from "./schemas";
 
 /** The upstream version whose contract this target follows. */
-export const UPSTREAM_VERSION = "0.12.1";
+export const UPSTREAM_VERSION = "0.12.2";
 /** Upstream's upload limit: 10 MiB. */
 export const MAX_UPLOAD_BYTES = 10 << 20;
 /** Where an upload "lands" (upstream: a per-process temp dir, one sub-directory per content checksum). */
@@ -45,45 +46,83 @@ interface MessageBody {
   type: "user" | "raw";
 }
 
+/** Which agent a request is for: agent 1 at `/`, agent n at `/agents/{n}`. */
+type AgentResolver = (request: FastifyRequest) => AgentServer;
+
 export async function registerAgentApi(
   app: FastifyInstance,
-  deps: { config: StubConfig; agent: SimulatedAgent; statusBodies: StatusBodies },
+  deps: { config: StubConfig; fleet: AgentFleet },
 ): Promise<void> {
   // The Host/CORS gates and fault injection run in one onRequest hook that stub.ts installs (request-gate.ts).
-  const { config, agent, statusBodies } = deps;
+  const { fleet } = deps;
 
   // Upstream reads JSON bodies only: a text/plain body is an unsupported media type (415), not a string.
   app.removeContentTypeParser("text/plain");
 
-  const hub = new EventHub(agent, config.maxSseClients, app.log);
-  // End the streams before the listener closes, or close() would wait for clients that never leave.
+  // End the streams and the agents' work before the listener closes, or close() would wait for clients that never
+  // leave and for sends that wait on timers.
   app.addHook("preClose", (done) => {
-    hub.close();
+    fleet.close();
     done();
   });
 
+  const first = fleet.first;
+  await app.register((scope) => agentRoutes(scope, () => first));
+  await app.register(
+    (scope) =>
+      agentRoutes(scope, (request) => {
+        const segment = (request.params as { agent?: string }).agent ?? "";
+        const agent = fleet.byPathSegment(segment);
+        if (agent === undefined)
+          throw new HttpProblem(404, `no agent ${segment.slice(0, 20)} (agents 1-${fleet.size})`);
+        return agent;
+      }),
+    { prefix: "/agents/:agent" },
+  );
+}
+
+/** One upstream server's surface; `agentOf` picks the agent (and so its lock, conversation and streams). */
+async function agentRoutes(app: FastifyInstance, agentOf: AgentResolver): Promise<void> {
   app.get("/status", { schema: { response: { 200: statusResponse } } }, (request, reply) => {
     // The hottest route under load: a body serialized once per Host value and agent status (status.ts), sent as a
-    // string so no serializer runs (the schema still documents the shape). A block body, not `return reply`:
-    // fastify would treat the returned reply as a thenable and wait on it.
-    void reply.header("link", STATUS_LINK).type(JSON_CONTENT_TYPE).send(statusBodies.current(request.headers.host));
+    // string so no serializer runs (the schema still documents the shape). Upstream reads it under the server's
+    // read lock, so during a send it waits; otherwise it is answered synchronously (a block body, not `return
+    // reply`: fastify would treat the returned reply as a thenable and wait on it).
+    const agent = agentOf(request);
+    void reply.header("link", STATUS_LINK).type(JSON_CONTENT_TYPE);
+    if (agent.lock.readable) {
+      void reply.send(agent.statusBodies.current(request.headers.host));
+      return;
+    }
+    return agent.lock.waitForRead().then(() => agent.statusBodies.current(request.headers.host));
   });
 
   const messagesLink = describedBy("MessagesResponseBody");
   app.get("/messages", { schema: { response: { 200: messagesResponse } } }, (request, reply) => {
+    const agent = agentOf(request);
     void reply.header("Link", messagesLink);
-    return { $schema: links.link(request.headers.host, "MessagesResponseBody"), messages: agent.messages() };
+    const body = () => ({
+      $schema: links.link(request.headers.host, "MessagesResponseBody"),
+      messages: agent.conversation.messages(),
+    });
+    return agent.lock.readable ? body() : agent.lock.waitForRead().then(body);
   });
 
   const messageLink = describedBy("MessageResponseBody");
   app.post(
     "/message",
     { schema: { body: messageRequest, response: { 200: messageResponse } } },
-    (request: FastifyRequest<{ Body: MessageBody }>, reply) => {
+    async (request: FastifyRequest<{ Body: MessageBody }>, reply) => {
+      const agent = agentOf(request);
       const { content, type } = request.body;
-      if (type === "user") {
+      // Upstream holds the server's lock exclusively for the whole send, content checks included.
+      await agent.lock.write(async () => {
+        if (type === "raw") {
+          agent.conversation.sendRaw(content);
+          return;
+        }
         try {
-          agent.sendUser(content);
+          await agent.conversation.sendUser(content);
         } catch (error) {
           if (!(error instanceof MessageRejected)) throw error;
           // Upstream returns the agent's refusal as a handler error: huma's 500 with the reason in `errors`.
@@ -91,16 +130,14 @@ export async function registerAgentApi(
             errors: [{ message: `failed to send message: ${error.message}` }],
           });
         }
-      } else {
-        agent.sendRaw(content);
-      }
+      });
       void reply.header("Link", messageLink);
       return { $schema: links.link(request.headers.host, "MessageResponseBody"), ok: true };
     },
   );
 
-  app.get("/events", (_request, reply) => {
-    hub.open(reply);
+  app.get("/events", (request, reply) => {
+    agentOf(request).events.open(reply);
   });
 
   // Multipart lives in its own encapsulated context: @fastify/multipart adds an async onRequest and an onResponse

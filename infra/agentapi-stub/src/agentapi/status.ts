@@ -1,7 +1,7 @@
 // GET /status, the hottest path under load. Its whole body depends only on the Host header (the `$schema` link)
 // and the agent's status, so both variants are serialized once per Host value and reused: a status change picks
 // the other string, nothing is serialized per request.
-import type { SimulatedAgent } from "../agent/simulated-agent";
+import type { Conversation } from "../agent/conversation";
 import { describedBy, type SchemaLinks } from "./schema-links";
 
 export const STATUS_LINK = describedBy("StatusResponseBody");
@@ -17,7 +17,7 @@ export class StatusBodies {
   private readonly byHost = new Map<string, Bodies>();
 
   constructor(
-    private readonly agent: SimulatedAgent,
+    private readonly agent: Conversation,
     private readonly links: SchemaLinks,
   ) {}
 
@@ -26,10 +26,11 @@ export class StatusBodies {
     let bodies = this.byHost.get(key);
     if (bodies === undefined) {
       const make = (status: string): string =>
+        // Upstream's member order.
         JSON.stringify({
           $schema: this.links.link(host, "StatusResponseBody"),
-          agent_type: this.agent.agentType,
           status,
+          agent_type: this.agent.agentType,
           transport: "pty",
         });
       bodies = { stable: make("stable"), running: make("running") };

@@ -1,0 +1,272 @@
+// One agent's conversation as a real AgentAPI server keeps it (coder/agentapi v0.12.2,
+// lib/screentracker/pty_conversation.go), driven by the simulated program on its AgentTerminal:
+// - message 0 is the agent's start-up screen; the status is `running` until that screen has been still for the
+//   stability length (upstream: "initializing", reported as running);
+// - a `user` send (POST /message) runs upstream's writeStabilize: wait for the next snapshot, type the text, wait
+//   for the echo and then 1 s of stillness (bounded, non-fatal), press Enter, wait for the screen to change (bounded,
+//   fatal); only then is the user message added and the send answered;
+// - the agent is `running` while its screen changes and `stable` once it has not changed for the stability length,
+//   measured on upstream's 25 ms snapshot grid.
+// Event-driven: the status flips on one timer armed when the screen changes; an idle agent holds no timer.
+import { AgentTerminal } from "./terminal";
+import { SimulatedAgent } from "./simulated-agent";
+import { AgentTimers, ShutdownError } from "./timers";
+import type { AgentBehaviour, UpstreamTiming } from "./timing";
+import { waitFor } from "./wait-for";
+
+export type AgentStatus = "running" | "stable";
+export type ConversationRole = "user" | "agent";
+
+export interface ConversationMessage {
+  id: number;
+  role: ConversationRole;
+  content: string;
+  /** RFC 3339 timestamp: a user message's send start, an agent message's last change (upstream's snapshot time). */
+  time: string;
+}
+
+export type AgentEvent =
+  { type: "message_update"; message: ConversationMessage } | { type: "status_change"; status: AgentStatus };
+
+export type AgentListener = (event: AgentEvent) => void;
+
+// Upstream's wording (lib/screentracker/conversation.go, pty_conversation.go, lib/util), so clients see the same errors.
+export const ERR_AGENT_BUSY = "message can only be sent when the agent is waiting for user input";
+export const ERR_NOT_TRIMMED = "message must be trimmed of leading and trailing whitespace";
+export const ERR_EMPTY = "message must not be empty";
+/** sendMessage and createMessage both wrap writeStabilize's error with "failed to send message: ". */
+export const ERR_PROCESS_TIMEOUT =
+  "failed to send message: failed to wait for processing to start: timeout waiting for condition";
+
+/** A send upstream refuses or fails; the HTTP layer answers it as huma's 500 with `failed to send message: …`. */
+export class MessageRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MessageRejected";
+  }
+}
+
+export interface ConversationOptions {
+  agentType: string;
+  timing: UpstreamTiming;
+  behaviour: AgentBehaviour;
+  /** History cap: beyond it the oldest messages are dropped (ids keep increasing). */
+  maxMessages: number;
+  random?: () => number;
+  /** Called with each line upstream would log at info (e.g. an echo that timed out). */
+  log?: (message: string) => void;
+}
+
+// Same trim set as upstream's msgfmt.TrimWhitespace (spaces, tabs, newlines, carriage returns).
+const UNTRIMMED = /^[ \t\n\r]|[ \t\n\r]$/;
+
+export class Conversation {
+  readonly agentType: string;
+  private statusValue: AgentStatus = "running";
+  private readonly history: ConversationMessage[] = [];
+  private nextId = 0;
+  private readonly listeners = new Set<AgentListener>();
+  private readonly timers = new AgentTimers();
+  private readonly terminal: AgentTerminal;
+  private readonly program: SimulatedAgent;
+  private readonly timing: UpstreamTiming;
+  /** The origin of the snapshot grid: upstream's ticker started with the server. */
+  private readonly gridOrigin: number;
+  /** When the screen will have been still for the stability length. */
+  private stableAt = 0;
+  private cancelStableTimer: (() => void) | undefined;
+  /** A send is in progress (upstream: queued or `sendingMessage`): the status reads `running`. */
+  private sending = false;
+  /** Upstream's `writingMessage`: the reply is not updated from the screen while the message is being typed. */
+  private writing = false;
+  private closed = false;
+
+  constructor(private readonly options: ConversationOptions) {
+    this.agentType = options.agentType;
+    this.timing = options.timing;
+    this.gridOrigin = this.timers.now();
+    this.terminal = new AgentTerminal(() => this.timers.now());
+    this.program = new SimulatedAgent(this.terminal, this.timers, options.behaviour, options.random);
+    // Upstream starts with an empty agent message that the first snapshots fill with the start-up screen.
+    this.append("agent", "");
+    this.terminal.onChange(() => this.screenChanged());
+    this.program.boot();
+  }
+
+  get status(): AgentStatus {
+    return this.statusValue;
+  }
+
+  /** The conversation, oldest first. The array is live: callers must not keep or mutate it. */
+  messages(): readonly ConversationMessage[] {
+    return this.history;
+  }
+
+  /** Events that rebuild the current state: one message update per message, then the status. */
+  stateEvents(): AgentEvent[] {
+    const events: AgentEvent[] = this.history.map((message) => ({ type: "message_update", message }));
+    events.push({ type: "status_change", status: this.statusValue });
+    return events;
+  }
+
+  subscribe(listener: AgentListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves when the status is, or next turns, `stable`. */
+  untilStable(): Promise<void> {
+    if (this.statusValue === "stable") return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const stop = this.subscribe((event) => {
+        if (event.type !== "status_change" || event.status !== "stable") return;
+        stop();
+        resolve();
+      });
+    });
+  }
+
+  /** Timers pending: 0 for an idle agent. */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /**
+   * POST /message type "user" (the caller holds the server lock). Resolves when upstream would answer 200;
+   * rejects with MessageRejected carrying upstream's reason.
+   */
+  async sendUser(content: string): Promise<void> {
+    if (this.closed) throw new MessageRejected(new ShutdownError().message);
+    if (UNTRIMMED.test(content)) throw new MessageRejected(ERR_NOT_TRIMMED);
+    if (content === "") throw new MessageRejected(ERR_EMPTY);
+    if (this.statusValue !== "stable") throw new MessageRejected(ERR_AGENT_BUSY);
+    this.sending = true;
+    try {
+      // The send loop starts on the snapshot loop's next tick (its "stable" signal).
+      await this.timers.sleep(this.nextTick(this.timers.now()) - this.timers.now());
+      this.setStatus("running");
+      const time = new Date().toISOString();
+      this.writing = true;
+      await this.writeStabilize(content);
+      this.writing = false;
+      this.append("user", content, time);
+      this.updateReply();
+    } catch (error) {
+      if (error instanceof ShutdownError) throw new MessageRejected(error.message);
+      throw error;
+    } finally {
+      this.writing = false;
+      this.sending = false;
+      this.settle();
+    }
+  }
+
+  /** POST /message type "raw": keystrokes written at once; never part of the history. */
+  sendRaw(content: string): void {
+    this.program.keys(content);
+  }
+
+  /** Stop everything in progress; pending sends fail as upstream's do when its context is cancelled. */
+  close(): void {
+    this.closed = true;
+    this.timers.close();
+    this.cancelStableTimer = undefined;
+    this.listeners.clear();
+  }
+
+  // Upstream's writeStabilize: phase 1 (echo detection) then phase 2 (processing detection).
+  private async writeStabilize(content: string): Promise<void> {
+    const t = this.timing;
+    const beforeMessage = this.terminal.version;
+    this.program.type(content);
+    const echoed = await waitFor(
+      this.timers,
+      { timeoutMs: t.echoTimeoutMs, minIntervalMs: t.echoPollMs, maxIntervalMs: t.maxPollMs, initialWait: true },
+      async () => {
+        if (this.terminal.version === beforeMessage) return false;
+        const seen = this.terminal.version;
+        await this.timers.sleep(t.echoSettleMs);
+        return this.terminal.version === seen;
+      },
+    );
+    // v0.12.2: an agent that does not echo is not an error; the send goes on to Enter.
+    if (!echoed) this.options.log?.("echo detection timed out, sending carriage return");
+
+    const beforeEnter = this.terminal.version;
+    let lastEnter = -Infinity;
+    const started = await waitFor(
+      this.timers,
+      { timeoutMs: t.processTimeoutMs, minIntervalMs: t.processPollMs, maxIntervalMs: t.maxPollMs, initialWait: false },
+      async () => {
+        // Another carriage return only when nothing happened for a while (some agents act on each one).
+        if (this.timers.now() - lastEnter >= t.carriageReturnRetryMs) {
+          lastEnter = this.timers.now();
+          this.program.enter();
+        }
+        await this.timers.sleep(t.processPollMs);
+        return this.terminal.version !== beforeEnter;
+      },
+    );
+    if (!started) throw new MessageRejected(ERR_PROCESS_TIMEOUT);
+  }
+
+  /** The first snapshot at or after `time`: upstream sees a change only when it next reads the screen. */
+  private nextTick(time: number): number {
+    const interval = this.timing.snapshotIntervalMs;
+    return this.gridOrigin + (Math.floor((time - this.gridOrigin) / interval) + 1) * interval;
+  }
+
+  private screenChanged(): void {
+    // The buffer of snapshots must hold only this screen: from the first snapshot that shows it, the length.
+    this.stableAt = this.nextTick(this.terminal.changedAt) + this.timing.stabilityMs;
+    this.setStatus("running");
+    if (!this.writing) this.updateReply();
+    this.armStableTimer();
+  }
+
+  private armStableTimer(): void {
+    if (this.cancelStableTimer !== undefined) return; // it re-arms itself for a later stableAt when it fires
+    this.cancelStableTimer = this.timers.after(this.stableAt - this.timers.now(), () => {
+      this.cancelStableTimer = undefined;
+      if (this.timers.now() < this.stableAt) this.armStableTimer();
+      else this.settle();
+    });
+  }
+
+  /** `stable` when nothing is being sent and the screen is still. */
+  private settle(): void {
+    if (this.closed || this.sending || this.timers.now() < this.stableAt) return;
+    this.setStatus("stable");
+  }
+
+  /** Upstream's updateLastAgentMessage: the reply on the screen becomes the agent message after the last user one. */
+  private updateReply(): void {
+    const reply = this.terminal.reply;
+    const last = this.history[this.history.length - 1];
+    if (last === undefined || last.role === "user") {
+      if (reply !== "") this.append("agent", reply);
+    } else if (last.content !== reply) {
+      last.content = reply;
+      last.time = new Date().toISOString();
+      this.emit({ type: "message_update", message: last });
+    }
+  }
+
+  private append(role: ConversationRole, content: string, time = new Date().toISOString()): void {
+    const message: ConversationMessage = { id: this.nextId++, role, content, time };
+    this.history.push(message);
+    if (this.history.length > this.options.maxMessages)
+      this.history.splice(0, this.history.length - this.options.maxMessages);
+    this.emit({ type: "message_update", message });
+  }
+
+  private setStatus(status: AgentStatus): void {
+    if (this.statusValue === status) return;
+    this.statusValue = status;
+    this.emit({ type: "status_change", status });
+  }
+
+  private emit(event: AgentEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
