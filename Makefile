@@ -59,6 +59,14 @@ down: ## stop and remove the stack's containers (data volumes are kept)
 	@./scripts/require-docker.sh
 	@if [ -f .env ]; then $(COMPOSE) --profile load down --remove-orphans; else echo "The stack was never started (no .env): nothing to stop."; fi
 
+agentapi-install: ## install the pinned coder/agentapi (infra/agentapi-real/agentapi.version) into $(go env GOPATH)/bin
+	@./scripts/install-agentapi.sh
+
+agentapi-real: ## the real agentapi + a fake agent on :3284 (AGENTAPI_PORT=, FAKE_AGENT_THINK_MS=); Ctrl-C stops it
+	@npm run --silent agentapi:real
+
+.PHONY: agentapi-install agentapi-real
+
 clean: ## remove containers, volumes, reports and build output (.env is kept)
 	@if ./scripts/require-docker.sh 2>/dev/null && [ -f .env ]; then $(COMPOSE) --profile load down --volumes --remove-orphans; \
 	else echo "Docker stack skipped (Docker unavailable or never started); removing local files only."; fi

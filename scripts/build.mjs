@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 const steps = [
   ["k6 bundles", "k6/build.mjs", []],
   ["agentapi-stub bundle", "infra/agentapi-stub/build.mjs", []],
+  ["fake agent bundle (agentapi-real image)", "infra/agentapi-real/build.mjs", []],
   ["dashboards match their TypeScript source", "infra/grafana/src/generate.ts", ["--import", "tsx"], ["--check"]],
 ];
 

@@ -90,6 +90,23 @@ describe("docker-compose.yml interpolated from a fresh .env", () => {
     expect(env.MCP_URL).toBe("http://agentapi-stub:3000/mcp");
   });
 
+  it("the fake agent behind agentapi-real accepts its environment (think time from FAKE_AGENT_THINK_MS)", () => {
+    for (const [vars, thinkMs] of [
+      [dotEnv, "1000"],
+      [{ ...dotEnv, FAKE_AGENT_THINK_MS: "250" }, "250"],
+    ] as const) {
+      const env = containerEnv("agentapi-real", vars);
+      expect(env.AGENTAPI_ALLOWED_HOSTS).toBe("*");
+      const agent = run(process.execPath, ["--import", "tsx", "infra/agentapi-real/fake-agent.ts"], {
+        input: "",
+        env: { PATH: process.env.PATH, ...env },
+      });
+      expect(agent.stderr).toBe("");
+      expect(agent.status).toBe(0);
+      expect(agent.stdout).toContain(`think time ${thinkMs} ms`);
+    }
+  });
+
   it("run-tests.sh's overrides reach the k6 container", () => {
     const env = containerEnv("k6", {
       ...dotEnv,

@@ -76,7 +76,7 @@ describe("docker-compose.yml against the Compose Specification", () => {
 });
 
 describe("the stack's services", () => {
-  it("has exactly influxdb, grafana, agentapi-stub and k6, each under a one-line comment", () => {
+  it("has exactly influxdb, grafana, agentapi-stub, agentapi-real and k6, each under a one-line comment", () => {
     const lines = composeText.split("\n");
     const start = lines.indexOf("services:");
     const end = lines.findIndex((line, index) => index > start && /^\S/.test(line));
@@ -88,7 +88,7 @@ describe("the stack's services", () => {
       expect(lines[index - 1], `comment above ${match[1]}`).toMatch(/^ {2}# \S.{10,}$/);
       expect(lines[index - 2], `only one comment line above ${match[1]}`).not.toMatch(/^\s*#/);
     }
-    expect(names).toEqual(["influxdb", "grafana", "agentapi-stub", "k6"]);
+    expect(names).toEqual(["influxdb", "grafana", "agentapi-stub", "agentapi-real", "k6"]);
     expect(Object.keys(composeFile().services ?? {})).toEqual(names);
   });
 
@@ -152,8 +152,22 @@ describe("the stack's services", () => {
     expect(probe).toContain("3000");
   });
 
+  it("agentapi-real: opt-in (profile real), built from its Dockerfile, loopback port 3285 → 3284, any Host, /status", () => {
+    const real = service("agentapi-real");
+    expect(real.build).toEqual({ context: ".", dockerfile: "infra/agentapi-real/Dockerfile" });
+    expect(real.profiles).toEqual(["real"]);
+    expect(environment("agentapi-real").AGENTAPI_ALLOWED_HOSTS).toBe("*");
+    expect(environment("agentapi-real").FAKE_AGENT_THINK_MS).toBe("${FAKE_AGENT_THINK_MS:-1000}");
+    expect(ports("agentapi-real")).toEqual(["127.0.0.1:${AGENTAPI_REAL_PORT:-3285}:3284"]);
+    expect(JSON.stringify(real.healthcheck?.test)).toContain("http://127.0.0.1:3284/status");
+    // Nothing waits for it: `make up` and `make load` work without it (k6's depends_on is checked below).
+    for (const [name, other] of Object.entries(composeFile().services ?? {})) {
+      expect(JSON.stringify(other.depends_on ?? {}), name).not.toContain("agentapi-real");
+    }
+  });
+
   it("every long-running service has a healthcheck with bounded retries", () => {
-    for (const name of ["influxdb", "grafana", "agentapi-stub"]) {
+    for (const name of ["influxdb", "grafana", "agentapi-stub", "agentapi-real"]) {
       const check = service(name).healthcheck;
       expect(check?.test, name).toBeDefined();
       expect(Number(check?.retries), name).toBeGreaterThan(0);
@@ -238,8 +252,14 @@ describe("no secret is written in compose or committed env files", () => {
       "HOST_UID",
       "HOST_GID",
     ]);
+    // The opt-in agentapi-real service (profile real) documents its knobs in its own README.
+    const realReadme = readText("infra/agentapi-real/README.md");
+    const realKnobs = new Set(["AGENTAPI_REAL_PORT", "FAKE_AGENT_THINK_MS"]);
+    for (const knob of realKnobs) expect(realReadme, `infra/agentapi-real/README.md documents ${knob}`).toContain(knob);
     const referenced = new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!));
-    const undocumented = [...referenced].filter((name) => !(name in example) && !perRun.has(name));
+    const undocumented = [...referenced].filter(
+      (name) => !(name in example) && !perRun.has(name) && !realKnobs.has(name),
+    );
     expect(undocumented).toEqual([]);
   });
 

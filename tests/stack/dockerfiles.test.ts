@@ -7,7 +7,11 @@ import { describe, expect, it } from "vitest";
 import { parseDockerfile, type Stage } from "./dockerfile";
 import { readText, repoPath } from "./repo";
 
-const DOCKERFILES = ["infra/k6/Dockerfile", "infra/agentapi-stub/Dockerfile"] as const;
+const DOCKERFILES = [
+  "infra/k6/Dockerfile",
+  "infra/agentapi-stub/Dockerfile",
+  "infra/agentapi-real/Dockerfile",
+] as const;
 
 const STRICT: ValidatorSettings = {
   deprecatedMaintainer: ValidationSeverity.ERROR,
@@ -75,6 +79,47 @@ describe("infra/agentapi-stub/Dockerfile specifics", () => {
     expect(exposed).toMatch(/\b3284\b/);
     expect(exposed).toMatch(/\b3000\b/);
     expect(all(final, "HEALTHCHECK")[0]).toMatch(/\/healthz/);
+  });
+});
+
+describe("infra/agentapi-real/Dockerfile: the pinned agentapi built from the module proxy + the fake agent", () => {
+  const stages = parseDockerfile(readText("infra/agentapi-real/Dockerfile"));
+  const builder = stages.find((s) => s.from.startsWith("golang:"));
+  const bundler = stages.find((s) => s.alias !== undefined && s.from.startsWith("node:"));
+  const final = stages.at(-1);
+
+  it("builds agentapi with go mod download + go build at the pinned version (no go install)", () => {
+    expect(builder?.from).toMatch(/^golang:1\.26\.\d+-alpine/);
+    const pin = readText("infra/agentapi-real/agentapi.version").trim();
+    expect(all(builder, "ARG")).toContain(`AGENTAPI_VERSION=${pin}`);
+    const runs = all(builder, "RUN").join("\n");
+    expect(runs).toMatch(/go mod download -json "github\.com\/coder\/agentapi@/);
+    expect(runs).toMatch(/go build .*-o \/out\/agentapi \./);
+    expect(runs).toContain("-X github.com/coder/agentapi/internal/version.Version=");
+    expect(runs).not.toMatch(/go install/);
+  });
+
+  it("bundles the fake agent with esbuild, and runs both on the stub's Node base as a non-root user", () => {
+    expect(all(bundler, "RUN").join("\n")).toMatch(/node infra\/agentapi-real\/build\.mjs/);
+    expect(final?.from).toBe(parseDockerfile(readText("infra/agentapi-stub/Dockerfile")).at(-1)?.from);
+    const copies = all(final, "COPY").join("\n");
+    expect(copies).toContain(`--from=${builder?.alias}`);
+    expect(copies).toContain(`--from=${bundler?.alias}`);
+    expect(all(final, "USER").at(-1)).toBe("node");
+    expect(all(final, "EXPOSE")).toEqual(["3284"]);
+    expect(all(final, "ENV").join(" ")).toContain("AGENTAPI_ALLOWED_HOSTS=*");
+    expect(all(final, "HEALTHCHECK")[0]).toContain("http://127.0.0.1:3284/status");
+    expect(JSON.parse(all(final, "CMD")[0]!)).toEqual([
+      "agentapi",
+      "server",
+      "--type",
+      "custom",
+      "--port",
+      "3284",
+      "--",
+      "node",
+      "/app/fake-agent.mjs",
+    ]);
   });
 });
 
