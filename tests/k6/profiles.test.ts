@@ -1,7 +1,7 @@
 // Profiles and configuration: the schedules' numbers, SCENARIOS/VUS_FACTOR/AGENT_ONLY handling, and the
 // one-line refusals (bad values, production without confirmation).
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../k6/src/config";
+import { agentCount, agentNumberForVu, agentUrlOf, ConfigError, loadConfig } from "../../k6/src/config";
 import { AGENT_ONLY_SCENARIOS, SCENARIO_EXEC, SCENARIO_NAMES } from "../../k6/src/names";
 import {
   buildScenarios,
@@ -143,5 +143,70 @@ describe("configuration from __ENV", () => {
     const config = loadConfig({ BASE_URL: "http://agent:3284/", MCP_URL: "https://broker.example/mcp" });
     expect(config.baseUrl).toBe("http://agent:3284");
     expect(config.mcpUrl).toBe("https://broker.example/mcp");
+  });
+});
+
+describe("fleet targets (a real AgentAPI server drives one agent)", () => {
+  it("BASE_URL alone is one server; every VU maps to it", () => {
+    const { agents } = loadConfig({ BASE_URL: "http://agent:3284" });
+    expect(agents).toEqual({ kind: "single", url: "http://agent:3284" });
+    expect([1, 2, 77].map((vu) => agentUrlOf(agents, agentNumberForVu(agents, vu)))).toEqual(
+      Array.from({ length: 3 }, () => "http://agent:3284"),
+    );
+  });
+
+  it("a template with {agent} and AGENTS gives each VU its own agent, wrapping beyond the fleet", () => {
+    const config = loadConfig({ AGENTAPI_URL_TEMPLATE: "http://stub:3284/agents/{agent}/", AGENTS: "3" });
+    expect(config.agents).toEqual({ kind: "template", template: "http://stub:3284/agents/{agent}", agents: 3 });
+    expect(config.baseUrl).toBe("http://stub:3284/agents/1");
+    expect([1, 2, 3, 4].map((vu) => agentNumberForVu(config.agents, vu))).toEqual([1, 2, 3, 1]);
+    expect(agentUrlOf(config.agents, 2)).toBe("http://stub:3284/agents/2");
+    expect(agentCount(config.agents)).toBe(3);
+  });
+
+  it("AGENTAPI_URLS lists the servers", () => {
+    const config = loadConfig({ AGENTAPI_URLS: "http://a:3284, http://b:3284/" });
+    expect(agentCount(config.agents)).toBe(2);
+    expect([1, 2, 3].map((vu) => agentUrlOf(config.agents, agentNumberForVu(config.agents, vu)))).toEqual([
+      "http://a:3284",
+      "http://b:3284",
+      "http://a:3284",
+    ]);
+  });
+
+  it("VU ids of a distributed run (k6 numbers them across instances) never share an agent", () => {
+    const { agents } = loadConfig({ AGENTAPI_URL_TEMPLATE: "http://s/agents/{agent}", AGENTS: "10" });
+    // Three runners of a 10-VU run (segments 0:1/3, 1/3:2/3, 2/3:1) got these ids from a real k6 v1.8.1.
+    const runners = [
+      [1, 4, 7, 10],
+      [2, 5, 8],
+      [3, 6, 9],
+    ];
+    const used = runners.flat().map((vu) => agentNumberForVu(agents, vu));
+    expect(new Set(used).size).toBe(10);
+  });
+
+  it("bad fleet settings fail at start with one line", () => {
+    const problem = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return "";
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+    };
+    expect(problem({ AGENTAPI_URL_TEMPLATE: "http://stub:3284/agents", AGENTS: "3" })).toMatch(
+      /must contain \{agent\}/,
+    );
+    expect(problem({ AGENTAPI_URL_TEMPLATE: "http://s/{agent}", AGENTS: "0" })).toMatch(
+      /AGENTS must be a whole number ≥ 1/,
+    );
+    expect(problem({ AGENTAPI_URL_TEMPLATE: "http://s/{agent}", AGENTS: "2.5" })).toMatch(/AGENTS must be/);
+    expect(problem({ AGENTS: "4" })).toMatch(/AGENTS needs AGENTAPI_URL_TEMPLATE/);
+    expect(problem({ AGENTAPI_URLS: "http://a:1,,http://b:2" })).toMatch(/empty URL at position 2/);
+    expect(problem({ AGENTAPI_URLS: "http://a:1", AGENTAPI_URL_TEMPLATE: "http://s/{agent}" })).toMatch(/not both/);
+    expect(problem({ AGENTAPI_URL_TEMPLATE: "ftp://s/{agent}", AGENTS: "2" })).toMatch(/http\(s\) URL/);
+    for (const message of [problem({ AGENTS: "x" })]) expect(message.split("\n")).toHaveLength(1);
   });
 });

@@ -253,7 +253,8 @@ export class Conversation {
   }
 
   private append(role: ConversationRole, content: string, time = new Date().toISOString()): void {
-    const message: ConversationMessage = { id: this.nextId++, role, content, time };
+    // Upstream's member order (id, content, role, time), so /messages serializes as upstream's does.
+    const message: ConversationMessage = { id: this.nextId++, content, role, time };
     this.history.push(message);
     if (this.history.length > this.options.maxMessages)
       this.history.splice(0, this.history.length - this.options.maxMessages);

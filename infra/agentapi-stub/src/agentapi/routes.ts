@@ -12,7 +12,7 @@ import type { AgentFleet } from "./fleet";
 import { buildOpenApi } from "./openapi";
 import { refusedHostRequests } from "./host-cors";
 import { describedBy, SchemaLinks } from "./schema-links";
-import { JSON_CONTENT_TYPE, STATUS_LINK } from "./status";
+import { humaJson, humaReply, STATUS_LINK } from "./status";
 import {
   components,
   messageRequest,
@@ -89,7 +89,7 @@ async function agentRoutes(app: FastifyInstance, agentOf: AgentResolver): Promis
     // read lock, so during a send it waits; otherwise it is answered synchronously (a block body, not `return
     // reply`: fastify would treat the returned reply as a thenable and wait on it).
     const agent = agentOf(request);
-    void reply.header("link", STATUS_LINK).type(JSON_CONTENT_TYPE);
+    void humaReply(reply).header("link", STATUS_LINK);
     if (agent.lock.readable) {
       void reply.send(agent.statusBodies.current(request.headers.host));
       return;
@@ -100,11 +100,12 @@ async function agentRoutes(app: FastifyInstance, agentOf: AgentResolver): Promis
   const messagesLink = describedBy("MessagesResponseBody");
   app.get("/messages", { schema: { response: { 200: messagesResponse } } }, (request, reply) => {
     const agent = agentOf(request);
-    void reply.header("Link", messagesLink);
-    const body = () => ({
-      $schema: links.link(request.headers.host, "MessagesResponseBody"),
-      messages: agent.conversation.messages(),
-    });
+    void humaReply(reply).header("Link", messagesLink);
+    const body = (): string =>
+      humaJson({
+        $schema: links.link(request.headers.host, "MessagesResponseBody"),
+        messages: agent.conversation.messages(),
+      });
     return agent.lock.readable ? body() : agent.lock.waitForRead().then(body);
   });
 
@@ -131,8 +132,8 @@ async function agentRoutes(app: FastifyInstance, agentOf: AgentResolver): Promis
           });
         }
       });
-      void reply.header("Link", messageLink);
-      return { $schema: links.link(request.headers.host, "MessageResponseBody"), ok: true };
+      void humaReply(reply).header("Link", messageLink);
+      return humaJson({ $schema: links.link(request.headers.host, "MessageResponseBody"), ok: true });
     },
   );
 
@@ -188,8 +189,8 @@ async function agentRoutes(app: FastifyInstance, agentOf: AgentResolver): Promis
           errors: [{ location: "body.file", message: "expected required property file to be present" }],
         });
       }
-      void reply.header("Link", uploadLink);
-      return { $schema: links.link(request.headers.host, "UploadResponseBody"), ok: true, filePath };
+      void humaReply(reply).header("Link", uploadLink);
+      return humaJson({ $schema: links.link(request.headers.host, "UploadResponseBody"), ok: true, filePath });
     });
   });
 
