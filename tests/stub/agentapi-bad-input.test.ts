@@ -1,10 +1,20 @@
 // Bad input across every endpoint of both listeners: well over 500 generated malformed requests (bad JSON, wrong
 // types, wrong content types, oversized bodies and headers, wrong methods, unknown sessions, bad auth, bad fault
-// headers, bad Host). Each must be refused with a 4xx problem+json — never a 5xx, never a dropped connection —
-// and the target must still be healthy afterwards. The generator is seeded, so a failure reproduces.
-import { connect } from "node:net";
+// headers, bad Host). Each must be refused with a 4xx in its listener's error format — never a 5xx, never a dropped
+// connection — and the target must still be healthy afterwards. The broker answers RFC 9457 problem+json; the
+// AgentAPI listener answers as upstream does (huma's ErrorModel, chi's 404/405, Go's plain-text refusals; see
+// tests/support/upstream-errors.ts). The generator is seeded, so a failure reproduces.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningStub } from "../../infra/agentapi-stub/src/stub";
+import {
+  CHI_NOT_FOUND,
+  expectChi405,
+  expectGoText,
+  expectHumaError,
+  HOST_REFUSAL,
+  rawExchange,
+  type Answer,
+} from "../support/upstream-errors";
 import { getUserToken, grantMcpAccess, MCP_ACCEPT, openMcpSession } from "./broker-helpers";
 import { rawRequest, testStub, type RawResponse } from "./helpers/stub";
 
@@ -18,6 +28,8 @@ interface Case {
   status?: number;
   /** The request may turn out valid (random byte flips, odd but legal paths): a 2xx is fine, a 5xx never. */
   mayAccept?: boolean;
+  /** AgentAPI only: the exact plain-text answer Go would give (Host refusals), instead of the status's usual shape. */
+  goText?: { body: string; nosniff: boolean };
 }
 
 /** mulberry32: a small seeded PRNG, so the generated corpus is the same on every run. */
@@ -479,23 +491,27 @@ function corpus(): Case[] {
     }
   }
 
-  // AgentAPI Host header: garbage hosts → 400.
-  for (const host of [
-    "evil.example",
-    "localhost.evil",
-    "[::1",
-    "[::1]x",
-    "local_host:abc",
-    "user@localhost",
-    "a".repeat(300),
-    "127.0.0.1:99999x",
-  ]) {
+  // AgentAPI Host header: garbage hosts → 400, as upstream's Host middleware (http.Error) or, for bytes no host can
+  // contain, Go's server itself answers.
+  const refused = { body: HOST_REFUSAL, nosniff: true };
+  const malformed = { body: "400 Bad Request: malformed Host header", nosniff: false };
+  for (const [host, goText] of [
+    ["evil.example", refused],
+    ["localhost.evil", refused],
+    ["[::1", refused],
+    ["[::1]x", refused],
+    ["local_host:abc", refused],
+    ["user@localhost", malformed],
+    ["a".repeat(300), refused],
+    ["127.0.0.1:99999x", refused],
+  ] as const) {
     cases.push({
       name: `Host ${host.slice(0, 20)}`,
       url: `${A}/status`,
       method: "GET",
       headers: { host },
       status: 400,
+      goText,
     });
   }
 
@@ -542,23 +558,79 @@ async function runAll(cases: Case[], concurrency: number): Promise<{ c: Case; r:
   return results;
 }
 
+/** The `Allow` chi sends for a known AgentAPI path. */
+const AGENTAPI_ALLOW: Record<string, string> = {
+  "/status": "GET",
+  "/messages": "GET",
+  "/events": "GET",
+  "/openapi.json": "GET",
+  "/message": "POST",
+  "/upload": "POST",
+};
+
+/** Why an assertion helper refused the answer, or "" if it passed. */
+function refusal(check: () => void): string {
+  try {
+    check();
+    return "";
+  } catch (error) {
+    return (error as Error).message.split("\n")[0] ?? "assertion failed";
+  }
+}
+
+/** The broker's format: RFC 9457 problem+json whose `status` is the response's. */
+function brokerShape(r: RawResponse): string {
+  if (!String(r.headers["content-type"]).startsWith("application/problem+json")) {
+    return `content-type ${String(r.headers["content-type"])}`;
+  }
+  const problem = ((): { type?: unknown; status?: unknown; detail?: unknown } | undefined => {
+    try {
+      return JSON.parse(r.body) as { type?: unknown; status?: unknown; detail?: unknown };
+    } catch {
+      return undefined;
+    }
+  })();
+  return problem?.status === r.status && typeof problem.detail === "string" && problem.type === "about:blank"
+    ? ""
+    : `not a problem body: ${r.body.slice(0, 120)}`;
+}
+
+/** Upstream's format for this status on the AgentAPI listener: exact content type and body shape. */
+function agentApiShape(c: Case, r: RawResponse): string {
+  const answer: Answer = r;
+  if (c.goText !== undefined) {
+    const { body, nosniff } = c.goText;
+    return refusal(() => expectGoText(answer, r.status, body, { nosniff }));
+  }
+  switch (r.status) {
+    case 404:
+      return refusal(() => expectGoText(answer, 404, CHI_NOT_FOUND));
+    case 405: {
+      const path = new URL(c.url).pathname;
+      return refusal(() => expectChi405(answer, AGENTAPI_ALLOW[path] ?? "?"));
+    }
+    case 431:
+      return refusal(() => expectGoText(answer, 431, "431 Request Header Fields Too Large", { nosniff: false }));
+    default:
+      // A bad request target ("/%zz") is refused by Go's server itself; everything else is huma's ErrorModel.
+      if (r.status === 400 && r.headers["content-type"] === "text/plain; charset=utf-8") {
+        return refusal(() => expectGoText(answer, 400, "400 Bad Request", { nosniff: false }));
+      }
+      return refusal(() => expectHumaError(answer, r.status));
+  }
+}
+
 describe("bad input on both listeners", () => {
-  it("refuses every generated malformed request with a 4xx problem+json and stays healthy", async () => {
+  it("refuses every generated malformed request with a 4xx in its listener's format and stays healthy", async () => {
     const cases = corpus();
     expect(cases.length).toBeGreaterThanOrEqual(500);
     const results = await runAll(cases, 8);
     const failures: string[] = [];
     for (const { c, r } of results) {
-      const problem = ((): { status?: unknown; detail?: unknown } | undefined => {
-        try {
-          return JSON.parse(r.body) as { status?: unknown; detail?: unknown };
-        } catch {
-          return undefined;
-        }
-      })();
       // Upstream's one deliberate 500: a well-formed user message while the agent is busy (a fuzzed body may be one).
       const agentBusy =
         r.status === 500 && c.url.endsWith("/message") && r.body.includes("failed to send message: message can only");
+      const agentApi = c.url.startsWith(A);
       const why =
         r.status === 0
           ? "connection dropped"
@@ -570,11 +642,9 @@ describe("bad input on both listeners", () => {
                 ? `accepted with ${r.status}`
                 : c.status !== undefined && r.status !== c.status
                   ? `status ${r.status}, expected ${c.status}`
-                  : !String(r.headers["content-type"]).startsWith("application/problem+json")
-                    ? `content-type ${String(r.headers["content-type"])}`
-                    : problem?.status !== r.status || typeof problem.detail !== "string"
-                      ? `not a problem body: ${r.body.slice(0, 120)}`
-                      : "";
+                  : agentApi
+                    ? agentApiShape(c, r)
+                    : brokerShape(r);
       if (why !== "") failures.push(`${c.name} (${c.method}): ${why}`);
     }
     expect(failures, failures.slice(0, 30).join("\n")).toEqual([]);
@@ -585,46 +655,52 @@ describe("bad input on both listeners", () => {
     expect(["stable", "running"]).toContain(status.status);
   }, 120_000);
 
+  // What Go's server (or upstream's Host middleware) answers; for the broker, a 4xx problem+json.
   it.each([
-    ["HTTP/1.1 without Host", "GET /status HTTP/1.1\r\n\r\n"],
-    ["HTTP/1.0 without Host", "GET /status HTTP/1.0\r\n\r\n"],
-    ["garbage request line", "GARBAGE\r\n\r\n"],
-    ["bad Content-Length", "POST /message HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n"],
     [
+      "HTTP/1.1 without Host",
+      "GET /status HTTP/1.1\r\n\r\n",
+      "400 Bad Request: missing required Host header",
+      "400 Bad Request: missing required Host header",
+    ],
+    ["HTTP/1.0 without Host", "GET /status HTTP/1.0\r\n\r\n", "400 Bad Request", HOST_REFUSAL],
+    ["garbage request line", "GARBAGE\r\n\r\n", "400 Bad Request", "400 Bad Request"],
+    [
+      "bad Content-Length",
+      "POST /message HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n",
+      "400 Bad Request",
+      "400 Bad Request",
+    ],
+    [
+      // Go's server reads the chunks lazily, so upstream answers huma's 500 "cannot read request body"; node's
+      // parser refuses the message itself (see the README's differences).
       "bad chunk size",
       "POST /message HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+      "400 Bad Request",
+      "400 Bad Request",
     ],
     [
       "both Content-Length and chunked",
       "POST /message HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}",
+      "400 Bad Request",
+      "400 Bad Request",
     ],
-    ["header without colon", "GET /status HTTP/1.1\r\nHost: localhost\r\nbroken header\r\n\r\n"],
-  ])("answers a malformed HTTP message (%s) with a 4xx problem+json", async (_name, message) => {
-    for (const base of [A, B]) {
-      const url = new URL(base);
-      const answer = await new Promise<string>((resolve, reject) => {
-        let data = "";
-        const socket = connect(Number(url.port), url.hostname, () => socket.write(message));
-        socket.on("data", (chunk: Buffer) => {
-          data += chunk.toString("utf8");
-          // Done once the head and Content-Length bytes of body are in (keep-alive would hold the socket open).
-          const split = data.indexOf("\r\n\r\n");
-          const length = /content-length: (\d+)/i.exec(data.slice(0, split))?.[1];
-          if (split >= 0 && length !== undefined && Buffer.byteLength(data.slice(split + 4)) >= Number(length)) {
-            socket.destroy();
-          }
-        });
-        socket.on("close", () => resolve(data));
-        socket.on("error", reject);
-        socket.setTimeout(3_000, () => socket.destroy());
-      });
-      const [head = "", body = ""] = answer.split("\r\n\r\n");
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
-      // The broker has no Host rule: a request it can parse is simply routed (the path /status does not exist there).
-      expect(status, answer).toBeGreaterThanOrEqual(400);
-      expect(status, answer).toBeLessThan(500);
-      expect(head.toLowerCase()).toContain("content-type: application/problem+json");
-      expect((JSON.parse(body) as { status: number }).status).toBe(status);
-    }
+    [
+      "header without colon",
+      "GET /status HTTP/1.1\r\nHost: localhost\r\nbroken header\r\n\r\n",
+      "400 Bad Request",
+      "400 Bad Request",
+    ],
+  ])("answers a malformed HTTP message (%s) in each listener's format", async (_name, message, reason, text) => {
+    const agentApi = await rawExchange(A, message);
+    expect(agentApi.statusLine, agentApi.body).toBe(`HTTP/1.1 ${reason}`);
+    expectGoText(agentApi, 400, text, { nosniff: text === HOST_REFUSAL });
+
+    const broker = await rawExchange(B, message);
+    // The broker has no Host rule: a request it can parse is simply routed (the path /status does not exist there).
+    expect(broker.status, broker.body).toBeGreaterThanOrEqual(400);
+    expect(broker.status, broker.body).toBeLessThan(500);
+    expect(broker.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect((JSON.parse(broker.body) as { status: number }).status).toBe(broker.status);
   });
 });

@@ -207,6 +207,24 @@ describe("through plain JSON POSTs", () => {
     await deleteMcpSession(broker, token, sessionId);
   });
 
+  it("ends a session on DELETE with Content-Type: application/json and no body (as clients send it)", async () => {
+    const framings: Record<string, string>[] = [{}, { "content-length": "0" }];
+    for (const extra of framings) {
+      const sessionId = await openMcpSession(broker, grant.accessToken);
+      const response = await fetch(`${broker}/mcp`, {
+        method: "DELETE",
+        headers: {
+          authorization: `Bearer ${grant.accessToken}`,
+          "content-type": "application/json",
+          "mcp-session-id": sessionId,
+          ...extra,
+        },
+      });
+      expect(response.status, await response.text()).toBe(200);
+      expect((await deleteMcpSession(broker, grant.accessToken, sessionId)).status).toBe(404);
+    }
+  });
+
   it("answers GET /mcp with 405 (no SSE stream with JSON responses) and DELETE without a session with 400", async () => {
     const get = await fetch(`${broker}/mcp`, { headers: { accept: "text/event-stream" } });
     expect(get.status).toBe(405);

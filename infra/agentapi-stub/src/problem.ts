@@ -1,24 +1,18 @@
-// RFC 9457 problem details for both listeners, plus the one fastify error policy they share: every error the
-// target answers is `application/problem+json` with a useful `detail`, and nothing a client sends can produce a 5xx
-// except the ones the contract asks for (an AgentAPI handler error, an injected fault).
-import { STATUS_CODES } from "node:http";
+// The error policy of both listeners: every error gets a useful answer in the listener's style, and nothing a client
+// sends can produce a 5xx except the ones the contract asks for (an AgentAPI handler error, an injected fault).
+// - AgentAPI listener ("huma" style): what upstream's stack answers (agentapi/huma.ts), error bodies huma's
+//   ErrorModel, router and server refusals Go's plain text.
+// - Broker listener ("problem" style, this project's design): RFC 9457 `application/problem+json` everywhere.
+// Both accept an empty body on DELETE/OPTIONS (GET/HEAD are never parsed) whatever its Content-Type says.
+import { STATUS_CODES, type Server } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { goRawClientError, humaFrameworkError, installHumaSurface } from "./agentapi/huma";
+import { HttpProblem, PlainTextAnswer, type ErrorDetail } from "./http-errors";
+
+export { HttpProblem, PlainTextAnswer, type ErrorDetail } from "./http-errors";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
-
-/** Throw from any handler or hook; the error handler renders it as problem+json. */
-export class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly detail: string,
-    readonly extra?: Record<string, unknown>,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(detail);
-    this.name = "HttpProblem";
-  }
-}
 
 export interface ProblemBody {
   type: string;
@@ -36,18 +30,23 @@ export function problemBody(status: number, detail: string, extra?: Record<strin
   return { type: "about:blank", title: problemTitle(status), status, detail, ...extra };
 }
 
-/** One entry of upstream's (huma's) `errors` list: where, what, and the offending value. */
-export interface ErrorDetail {
-  location: string;
-  message: string;
-  value?: unknown;
-}
+export type ErrorStyle = "huma" | "problem";
 
 export interface ProblemHandlingOptions {
   /** Status of a request-validation failure: upstream AgentAPI answers 422, the broker 400. */
   validationStatus: 400 | 422;
-  /** Extra members added to every problem body of this app (e.g. AgentAPI's `$schema` link). */
+  /** Extra members added to every problem body of this app (AgentAPI: the `$schema` link, huma style too). */
   decorate?: (request: FastifyRequest, body: ProblemBody) => void;
+  /** "huma": upstream AgentAPI's error surface; "problem": RFC 9457. Default: huma when validationStatus is 422. */
+  style?: ErrorStyle;
+}
+
+/** HTTP servers of the apps in huma style: the raw-socket and router-level handlers answer Go's way there. */
+const humaServers = new WeakSet<Server>();
+
+function isHumaSocket(socket: Socket): boolean {
+  const server = (socket as Socket & { server?: unknown }).server;
+  return server !== undefined && humaServers.has(server as Server);
 }
 
 export function sendProblem(
@@ -91,7 +90,7 @@ function valueAt(root: unknown, instancePath: string): unknown {
   return current;
 }
 
-function validationErrors(error: FastifyError, request: FastifyRequest): ErrorDetail[] {
+function validationErrors(error: FastifyError, request: FastifyRequest, huma = false): ErrorDetail[] {
   const context = error.validationContext;
   const source: unknown =
     context === "querystring"
@@ -118,14 +117,16 @@ function validationErrors(error: FastifyError, request: FastifyRequest): ErrorDe
         message = `expected ${String(params.type)}`;
         break;
       case "enum":
-        message = `expected value to be one of "${(params.allowedValues as unknown[]).map(String).join(", ")}"`;
+        message = huma
+          ? ""
+          : `expected value to be one of "${(params.allowedValues as unknown[]).map(String).join(", ")}"`;
         break;
       default:
         message = `expected value ${issue.message ?? "to be valid"}`;
     }
     const detail: ErrorDetail = { location, message };
     const value = valueAt(source, issue.instancePath);
-    if (value !== undefined) detail.value = value;
+    if (value !== undefined && !(huma && value === null)) detail.value = value;
     return detail;
   });
 }
@@ -168,12 +169,62 @@ function clientError(error: FastifyError, request: FastifyRequest): { status: nu
 }
 
 /**
- * Install the shared policy on one app: error handler, 404 handler (405 when the path exists with another method).
+ * DELETE and OPTIONS requests whose framing says the body is empty (no Content-Length or 0, not chunked) are handled
+ * as bodiless whatever their Content-Type says (fastify would run that type's parser on nothing and refuse it); a
+ * chunked empty JSON body is accepted too. GET and HEAD bodies are never parsed.
+ */
+function acceptEmptyBodies(app: FastifyInstance): void {
+  app.addHook("onRequest", (request, _reply, done) => {
+    const method = request.method;
+    if (method === "DELETE" || method === "OPTIONS") {
+      const headers = request.headers;
+      const length = headers["content-length"];
+      if (
+        headers["content-type"] !== undefined &&
+        headers["transfer-encoding"] === undefined &&
+        (length === undefined || length === "0")
+      ) {
+        delete headers["content-type"];
+      }
+    }
+    done();
+  });
+  const json = app.getDefaultJsonParser("error", "ignore");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body === "" && (request.method === "DELETE" || request.method === "OPTIONS")) done(null, undefined);
+    else void json(request, body as string, done);
+  });
+}
+
+/**
+ * Install the shared policy on one app: error handler, 404 handler (405 when the path exists with another method),
+ * in the app's style; in huma style also huma's body reading and validation (agentapi/huma.ts).
  */
 export function installProblemHandling(app: FastifyInstance, options: ProblemHandlingOptions): void {
   const { validationStatus, decorate } = options;
+  const style = options.style ?? (validationStatus === 422 ? "huma" : "problem");
+
+  if (style === "huma") {
+    humaServers.add(app.server);
+    installHumaSurface(app, {
+      allowedMethods: (url) => allowedMethods(app, url),
+      schemaLink: (request) => {
+        const scratch = {} as ProblemBody;
+        decorate?.(request, scratch);
+        return typeof scratch.$schema === "string" ? scratch.$schema : undefined;
+      },
+      validationErrors: (error, request) => validationErrors(error, request, true),
+    });
+    return;
+  }
+
+  acceptEmptyBodies(app);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof PlainTextAnswer) {
+      return reply.code(error.status).type("text/plain; charset=utf-8").send(error.body);
+    }
     if (error instanceof HttpProblem) {
       if (error.headers) void reply.headers(error.headers);
       return sendProblem(reply, error.status, error.detail, error.extra, decorate);
@@ -202,12 +253,20 @@ export function installProblemHandling(app: FastifyInstance, options: ProblemHan
 }
 
 /**
- * For requests node:http rejects before fastify sees them (oversized or malformed headers, timeouts): answer a
- * problem+json too, then close the connection (node cannot resynchronise the stream after such an error).
+ * For requests node:http rejects before fastify sees them (oversized or malformed headers, timeouts): answer in the
+ * listener's style (broker: problem+json; AgentAPI: Go's plain text), then close the connection (node cannot
+ * resynchronise the stream after such an error).
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable || socket.destroyed) {
     socket.destroy();
+    return;
+  }
+  if (isHumaSocket(socket)) {
+    // The AgentAPI listener answers as Go's server does: plain text, or nothing for a timeout or reset.
+    const answer = goRawClientError(error.code);
+    if (answer === undefined) socket.destroy();
+    else socket.end(answer);
     return;
   }
   const status =
@@ -235,7 +294,11 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
 }
 
 /** fastify's `frameworkErrors` option: URL problems found before routing (bad percent-encoding, overlong params). */
-export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (isHumaSocket(request.raw.socket)) {
+    humaFrameworkError(error, reply);
+    return;
+  }
   const status =
     typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   const detail = error.code === "FST_ERR_BAD_URL" ? "the URL is not valid (bad percent-encoding)" : error.message;
