@@ -93,16 +93,18 @@ describe("the simulated agent", () => {
     await waitForStatus(base, "stable");
   });
 
-  it.each([
-    [" padded", "message must be trimmed of leading and trailing whitespace"],
-    ["trailing newline\n", "message must be trimmed of leading and trailing whitespace"],
-    ["", "message must not be empty"],
-  ])("refuses user content %j with upstream's reason", async (content, reason) => {
+  it.each(["", " \t\n\r\f\v"])("refuses blank user content %j with upstream's reason", async (content) => {
     const response = await sendUser(base, content);
     expect(response.status).toBe(500);
     const body = (await response.json()) as { detail: string; errors: { message: string }[] };
-    expect(body.errors[0]?.message).toBe(`failed to send message: ${reason}`);
+    expect(body.errors[0]?.message).toBe("failed to send message: message must not be empty");
     expect(await status(base)).toBe("stable");
+  });
+
+  it("trims surrounding whitespace from user content as upstream does (FormatMessage before Send)", async () => {
+    expect((await sendUser(base, "\v padded prompt\n")).status).toBe(200);
+    expect((await messages(base)).filter((m) => m.role === "user").at(-1)?.content).toBe("padded prompt");
+    await waitForStatus(base, "stable");
   });
 
   it("replays the state to a new SSE subscriber: one message_update per message, then status_change", async () => {
@@ -310,14 +312,21 @@ describe("upload", () => {
     expect(await tooBig.json()).toMatchObject({ detail: "file size exceeds 10MB limit" });
   });
 
-  it("needs the `file` field (422) and a multipart body (415)", async () => {
+  it("needs the `file` field and a multipart body: upstream's (huma's) 422s", async () => {
     const wrongField = await upload(10, "attachment");
     expect(wrongField.status).toBe(422);
-    expect(await wrongField.json()).toMatchObject({ errors: [{ location: "body.file" }] });
+    expect(await wrongField.json()).toMatchObject({
+      detail: "validation failed",
+      errors: [{ message: "File required", location: "file" }],
+    });
     const json = await postJson(`${stub.agentApiUrl}/upload`, { file: "x" });
-    expect(json.status).toBe(415);
-    expect(json.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-    expect(await json.json()).toMatchObject({ detail: "expected a multipart/form-data body with a `file` field" });
+    expect(json.status).toBe(422);
+    expect(json.headers.get("content-type")).toBe("application/problem+json");
+    expect(await json.json()).toMatchObject({
+      errors: [
+        { message: "cannot read multipart form: request Content-Type isn't multipart/form-data", location: "body" },
+      ],
+    });
   });
 
   it("names the path after the content checksum, like upstream", async () => {

@@ -32,7 +32,6 @@ export type AgentListener = (event: AgentEvent) => void;
 
 // Upstream's wording (lib/screentracker/conversation.go, pty_conversation.go, lib/util), so clients see the same errors.
 export const ERR_AGENT_BUSY = "message can only be sent when the agent is waiting for user input";
-export const ERR_NOT_TRIMMED = "message must be trimmed of leading and trailing whitespace";
 export const ERR_EMPTY = "message must not be empty";
 /** sendMessage and createMessage both wrap writeStabilize's error with "failed to send message: ". */
 export const ERR_PROCESS_TIMEOUT =
@@ -57,8 +56,10 @@ export interface ConversationOptions {
   log?: (message: string) => void;
 }
 
-// Same trim set as upstream's msgfmt.TrimWhitespace (spaces, tabs, newlines, carriage returns).
-const UNTRIMMED = /^[ \t\n\r]|[ \t\n\r]$/;
+/** Upstream's msgfmt.TrimWhitespace: strings.Trim with " \t\n\r\f\v". */
+export function trimWhitespace(text: string): string {
+  return text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
+}
 
 export class Conversation {
   readonly agentType: string;
@@ -137,7 +138,9 @@ export class Conversation {
    */
   async sendUser(content: string): Promise<void> {
     if (this.closed) throw new MessageRejected(new ShutdownError().message);
-    if (UNTRIMMED.test(content)) throw new MessageRejected(ERR_NOT_TRIMMED);
+    // Upstream formats the message first (createMessage → FormatMessage trims it), so Send's whitespace check always
+    // passes: surrounding whitespace is dropped, and only a blank message is refused.
+    content = trimWhitespace(content);
     if (content === "") throw new MessageRejected(ERR_EMPTY);
     if (this.statusValue !== "stable") throw new MessageRejected(ERR_AGENT_BUSY);
     this.sending = true;

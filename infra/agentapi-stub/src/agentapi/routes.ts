@@ -151,9 +151,12 @@ async function agentRoutes(app: FastifyInstance, agentOf: AgentResolver): Promis
     });
     const uploadLink = describedBy("UploadResponseBody");
     scope.post("/upload", { schema: { response: { 200: uploadResponse } } }, async (request, reply) => {
-      if (!request.isMultipart()) {
-        throw new HttpProblem(415, "expected a multipart/form-data body with a `file` field");
-      }
+      // Upstream's (huma's) multipart errors: 422 "validation failed" with the reason and where.
+      const unreadable = (reason: string): HttpProblem =>
+        new HttpProblem(422, "validation failed", {
+          errors: [{ message: `cannot read multipart form: ${reason}`, location: "body" }],
+        });
+      if (!request.isMultipart()) throw unreadable("request Content-Type isn't multipart/form-data");
       let filePath: string | undefined;
       let tooLarge = false;
       try {
@@ -178,16 +181,11 @@ async function agentRoutes(app: FastifyInstance, agentOf: AgentResolver): Promis
         // busboy's parse errors (no boundary, truncated form) carry no status: they are the client's malformed body.
         const status = (error as { statusCode?: unknown }).statusCode;
         if (error instanceof HttpProblem || (typeof status === "number" && status < 500)) throw error;
-        throw new HttpProblem(
-          400,
-          `malformed multipart body: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        throw unreadable(error instanceof Error ? error.message : String(error));
       }
       if (tooLarge) throw new HttpProblem(400, "file size exceeds 10MB limit");
       if (filePath === undefined) {
-        throw new HttpProblem(422, "validation failed", {
-          errors: [{ location: "body.file", message: "expected required property file to be present" }],
-        });
+        throw new HttpProblem(422, "validation failed", { errors: [{ message: "File required", location: "file" }] });
       }
       void humaReply(reply).header("Link", uploadLink);
       return humaJson({ $schema: links.link(request.headers.host, "UploadResponseBody"), ok: true, filePath });
