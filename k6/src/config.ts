@@ -25,11 +25,15 @@ export interface Config {
   /** The scenarios this run executes, after SCENARIOS and AGENT_ONLY. */
   readonly scenarios: ReadonlyArray<ScenarioName>;
   readonly vusFactor: number;
+  /** Multiplies every duration of the plan (starts, stages, graceful stops), in (0, 1]; think times stay as they are. */
+  readonly timeScale: number;
   readonly agentOnly: boolean;
   readonly reportDir: string;
   readonly testId: string;
   /** Multiplies every think time (0 = no pauses); for quick local checks. */
   readonly thinkTimeScale: number;
+  /** Multiplies every agent-time budget (turn bound, agent-time thresholds) for slow real agents. */
+  readonly agentBudgetScale: number;
 }
 
 export const DEFAULTS = {
@@ -40,7 +44,9 @@ export const DEFAULTS = {
   MCP_URL: "http://localhost:3000/mcp",
   REPORT_DIR: "reports",
   VUS_FACTOR: "1",
+  TIME_SCALE: "1",
   THINK_TIME_SCALE: "1",
+  AGENT_BUDGET_SCALE: "1",
 } as const;
 
 export class ConfigError extends Error {
@@ -127,11 +133,27 @@ function flag(env: Env, key: string, problems: string[]): boolean {
   return false;
 }
 
-function positiveNumber(env: Env, key: "VUS_FACTOR" | "THINK_TIME_SCALE", allowZero: boolean, problems: string[]) {
+function positiveNumber(
+  env: Env,
+  key: "VUS_FACTOR" | "THINK_TIME_SCALE" | "AGENT_BUDGET_SCALE",
+  allowZero: boolean,
+  problems: string[],
+) {
   const raw = value(env, key);
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
     problems.push(`${key} must be a ${allowZero ? "non-negative" : "positive"} number (got "${raw}")`);
+    return 1;
+  }
+  return n;
+}
+
+/** TIME_SCALE: the profile's shape in a fraction of its time, a number in (0, 1]. */
+function timeScale(env: Env, problems: string[]): number {
+  const raw = value(env, "TIME_SCALE");
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) {
+    problems.push(`TIME_SCALE must be a number in (0, 1], e.g. 0.1 (got "${raw}")`);
     return 1;
   }
   return n;
@@ -167,7 +189,9 @@ export function loadConfig(env: Env, now: Date = new Date()): Config {
   const mcpUrl = url(env, "MCP_URL", problems);
   const agentOnly = flag(env, "AGENT_ONLY", problems);
   const vusFactor = positiveNumber(env, "VUS_FACTOR", false, problems);
+  const timeScaleValue = timeScale(env, problems);
   const thinkTimeScale = positiveNumber(env, "THINK_TIME_SCALE", true, problems);
+  const agentBudgetScale = positiveNumber(env, "AGENT_BUDGET_SCALE", false, problems);
 
   let scenarios: ScenarioName[] = [...SCENARIO_NAMES];
   const filter = (env.SCENARIOS ?? "").trim();
@@ -209,10 +233,12 @@ export function loadConfig(env: Env, now: Date = new Date()): Config {
     mcpUrl,
     scenarios,
     vusFactor,
+    timeScale: timeScaleValue,
     agentOnly,
     reportDir,
     testId,
     thinkTimeScale,
+    agentBudgetScale,
   };
 }
 

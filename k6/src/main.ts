@@ -12,7 +12,7 @@ import { formatDuration } from "./lib/duration";
 import { buildScenarios, maxRunSeconds } from "./profiles";
 import { renderReports, type SummaryData } from "./reports/index";
 import { config } from "./run-config";
-import { buildK6Thresholds, selectThresholds } from "./thresholds";
+import { buildK6Thresholds, scaleAgentBudgets, selectThresholds } from "./thresholds";
 
 export { authentication } from "./scenarios/authentication";
 export { mcpConnection } from "./scenarios/mcp-connection";
@@ -20,13 +20,15 @@ export { toolExecution } from "./scenarios/tool-execution";
 export { listToolsJourney as listTools } from "./scenarios/list-tools";
 export { disconnect } from "./scenarios/disconnect";
 export { mixedWorkload } from "./scenarios/mixed-workload";
+export { agentConversation } from "./scenarios/agent-conversation";
+export { eventWatchers } from "./scenarios/event-watchers";
 
-const scenarios = buildScenarios(config.profile, config.scenarios, config.vusFactor);
+const scenarios = buildScenarios(config.profile, config.scenarios, config.vusFactor, config.timeScale);
 
 export const options: Options = {
   scenarios,
   thresholds: buildK6Thresholds(
-    selectThresholds(config.scenarios, config.agentOnly),
+    scaleAgentBudgets(selectThresholds(config.scenarios, config.agentOnly), config.agentBudgetScale),
     config.scenarios,
     config.profile.abortOnFail,
   ),
@@ -70,7 +72,8 @@ function abort(message: string): never {
 export function setup(): SetupData {
   const testId = taggedTestId();
   const described = describeConfig({ ...config, testId });
-  const planned = formatDuration(maxRunSeconds(scenarios));
+  const planned =
+    formatDuration(maxRunSeconds(scenarios)) + (config.timeScale === 1 ? "" : ` (time_scale=${config.timeScale})`);
   console.log(`agentapi-load: ${described} sse=${EVENTS_TRANSPORT} planned≤${planned}`);
 
   // The fleet's first and last agent: a typo in a URL template shows at once, not in the middle of the run.

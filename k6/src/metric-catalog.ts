@@ -83,6 +83,35 @@ export const CUSTOM_METRICS = [
     isTime: true,
     description: "GET /events: time from connect to the first event",
   },
+  // The agent turn, as the user of a coding agent feels it (agent_conversation). No per-agent tag: a fleet of
+  // hundreds of agents would make as many series in InfluxDB; the scenario and endpoint tags are enough.
+  {
+    name: "agent_turn_duration",
+    type: "trend",
+    isTime: true,
+    description: "POST /message accepted → the agent back to stable (upstream: reply done + 2 s of a still screen)",
+  },
+  {
+    name: "agent_first_output",
+    type: "trend",
+    isTime: true,
+    description: "POST /message accepted → the first agent message_update after the prompt (tag observed_by: sse|poll)",
+  },
+  { name: "agent_turns", type: "counter", description: "prompts the agent accepted and answered (turns started)" },
+  {
+    name: "agent_turn_failures",
+    type: "counter",
+    description: "turns with no return to stable within the bound, or no reply in /messages (tag reason)",
+  },
+  // Watchers (event_watchers): long-lived /events streams on working agents, like browser tabs.
+  { name: "watcher_events", type: "counter", description: "events the watchers' /events streams delivered" },
+  {
+    name: "sse_delivery_lag",
+    type: "trend",
+    isTime: true,
+    description: "receive time − the event's message time, for live message_update events",
+  },
+  { name: "sse_streams_dropped", type: "counter", description: "watcher streams that ended before the watch did" },
 ] as const satisfies ReadonlyArray<MetricSpec>;
 
 export type CustomMetricName = (typeof CUSTOM_METRICS)[number]["name"];

@@ -22,4 +22,11 @@ export const metrics = {
   disconnectDuration: new Trend("disconnect_duration", true),
   agentBusyTotal: new Counter("agent_busy_total"),
   sseTimeToFirstEvent: new Trend("sse_time_to_first_event", true),
+  agentTurnDuration: new Trend("agent_turn_duration", true),
+  agentFirstOutput: new Trend("agent_first_output", true),
+  agentTurns: new Counter("agent_turns"),
+  agentTurnFailures: new Counter("agent_turn_failures"),
+  watcherEvents: new Counter("watcher_events"),
+  sseDeliveryLag: new Trend("sse_delivery_lag", true),
+  sseStreamsDropped: new Counter("sse_streams_dropped"),
 };

@@ -8,6 +8,8 @@ export const SCENARIO_NAMES = [
   "list_tools",
   "disconnect",
   "mixed_workload",
+  "agent_conversation",
+  "event_watchers",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -19,13 +21,21 @@ export const SCENARIO_EXEC: Readonly<Record<ScenarioName, string>> = {
   list_tools: "listTools",
   disconnect: "disconnect",
   mixed_workload: "mixedWorkload",
+  agent_conversation: "agentConversation",
+  event_watchers: "eventWatchers",
 };
 
 /**
  * Scenarios that still make sense against the AgentAPI surface alone (`AGENT_ONLY=true`): they skip their broker and
  * MCP steps. The others exist only to exercise the broker, so agent-only runs leave them out.
  */
-export const AGENT_ONLY_SCENARIOS: ReadonlyArray<ScenarioName> = ["tool_execution", "list_tools", "mixed_workload"];
+export const AGENT_ONLY_SCENARIOS: ReadonlyArray<ScenarioName> = [
+  "tool_execution",
+  "list_tools",
+  "mixed_workload",
+  "agent_conversation",
+  "event_watchers",
+];
 
 /** Every value the `endpoint` tag takes; one per API operation, so series stay few and stable. */
 export const ENDPOINTS = [

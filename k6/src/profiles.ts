@@ -89,6 +89,30 @@ const LOCAL_PLANS: Readonly<Record<ScenarioName, ScenarioPlan>> = {
     ],
     "1m",
   ),
+  // People in a conversation with their own agent (one agent per VU): a turn takes think + 2 s of stability plus
+  // upstream's ≈ 1.1 s send, then the user reads for 5-15 s.
+  agent_conversation: plan(
+    "2m",
+    [
+      ["1m", 25],
+      ["2m", 50],
+      ["2m", 100],
+      ["6m", 100],
+      ["2m", 0],
+    ],
+    "1m",
+  ),
+  // Browser tabs held on working agents; each watch lasts until the agent is stable (at most a minute).
+  event_watchers: plan(
+    "3m",
+    [
+      ["2m", 10],
+      ["2m", 25],
+      ["6m", 50],
+      ["2m", 0],
+    ],
+    "1m",
+  ),
 };
 
 /** One VU per scenario, all at once, 40 s of steady load: a quick end-to-end check under a minute. */
@@ -171,28 +195,43 @@ export interface RampingScenario {
 }
 
 /**
+ * A duration times TIME_SCALE, in whole seconds; a non-zero duration never drops below 1 s (0 stays 0), so every
+ * stage still runs and k6 accepts it.
+ */
+export function scaleSeconds(seconds: number, timeScale: number): number {
+  if (seconds <= 0) return 0;
+  return Math.max(1, Math.round(seconds * timeScale));
+}
+
+/**
  * The `options.scenarios` for a run: the profile's plans for the selected scenarios, VU targets scaled by
  * `vusFactor`, and start times shifted so the earliest selected scenario starts at 0 (running one scenario
- * alone does not idle through the others' offsets).
+ * alone does not idle through the others' offsets). `timeScale` (TIME_SCALE, in (0, 1]) multiplies every duration
+ * of the plan — start times, stage durations, gracefulRampDown, gracefulStop — for the same shape in less time;
+ * think times are not durations of the plan (THINK_TIME_SCALE governs them).
  */
 export function buildScenarios(
   profile: Profile,
   selected: ReadonlyArray<ScenarioName>,
   vusFactor: number,
+  timeScale = 1,
 ): Record<string, RampingScenario> {
   const plans = scalePlans(profile.plans, vusFactor);
   const earliest = Math.min(...selected.map((name) => parseDuration(plans[name].startTime)));
+  // At 1 the plan's own duration strings pass through untouched.
+  const scaled = (text: string) =>
+    timeScale === 1 ? text : formatDuration(scaleSeconds(parseDuration(text), timeScale));
   const scenarios: Record<string, RampingScenario> = {};
   for (const name of selected) {
     const p = plans[name];
     scenarios[name] = {
       executor: "ramping-vus",
       exec: SCENARIO_EXEC[name],
-      startTime: formatDuration(parseDuration(p.startTime) - earliest),
+      startTime: formatDuration(scaleSeconds(parseDuration(p.startTime) - earliest, timeScale)),
       startVUs: p.startVUs,
-      stages: p.stages.map((s) => ({ ...s })),
-      gracefulRampDown: p.gracefulRampDown,
-      gracefulStop: p.gracefulStop,
+      stages: p.stages.map((s) => ({ duration: scaled(s.duration), target: s.target })),
+      gracefulRampDown: scaled(p.gracefulRampDown),
+      gracefulStop: scaled(p.gracefulStop),
     };
   }
   return scenarios;

@@ -11,6 +11,10 @@ export interface ThresholdRow {
   metric: string;
   tags?: Record<string, string>;
   conditions: string[];
+  /** Why the number is what it is (rendered in k6/README.md and the reports). */
+  why: string;
+  /** The limit is agent time: AGENT_BUDGET_SCALE multiplies it (slow real agents). */
+  agentTime?: boolean;
   abortOnFail?: boolean;
   /** Keep this row only when one of these scenarios runs, and (broker) only when the broker is in play. */
   requires?: { scenarios?: ReadonlyArray<ScenarioName>; broker?: boolean };
@@ -18,37 +22,63 @@ export interface ThresholdRow {
 
 const ALL: ReadonlyArray<ScenarioName> = SCENARIO_NAMES;
 const BROKER = true;
+/** Scenarios that send prompts (POST /message). */
+const PROMPTING: ReadonlyArray<ScenarioName> = ["tool_execution", "mixed_workload", "agent_conversation"];
 
-function scenarioLatency(scenario: ScenarioName, p95: number, broker = false): ThresholdRow {
+/** A broker/MCP operation's p95: this project's own design, fast in-memory work plus the network. */
+const BROKER_WHY = "the broker's own in-memory work: single-digit ms on an idle target; the limit leaves room for load";
+
+function scenarioLatency(scenario: ScenarioName, p95: number, why: string, broker = false): ThresholdRow {
   return {
     metric: "http_req_duration",
-    tags: { scenario },
+    tags: { scenario, kind: "call" },
     conditions: [`p(95)<${p95}`],
+    why,
     requires: { scenarios: [scenario], broker },
   };
 }
 
-function endpointLatency(endpoint: Endpoint, p95: number, scenarios: ReadonlyArray<ScenarioName>): ThresholdRow {
+function endpointLatency(
+  endpoint: Endpoint,
+  p95: number,
+  scenarios: ReadonlyArray<ScenarioName>,
+  why: string = BROKER_WHY,
+): ThresholdRow {
   const broker = !AGENTAPI_ENDPOINTS.includes(endpoint);
   return {
     metric: "http_req_duration",
     tags: { endpoint },
     conditions: [`p(95)<${p95}`],
+    why,
     requires: { scenarios, broker },
   };
 }
 
+// Upstream's user send (coder/agentapi v0.12.2 writeStabilize): the next 25 ms snapshot, the first echo poll at
+// 50 ms, 1 s of a still screen after the echo, Enter, 25 ms until the screen changed — ≈ 1.1 s on an idle server.
+const SEND_WHY =
+  "upstream's send waits ≤ 25 ms for a snapshot, 50 ms for the first echo poll, 1 s for the echo to settle and " +
+  "25 ms for Enter: ≈ 1.1 s by design (the seed's 600 ms cannot hold on a real AgentAPI); a busy refusal is instant";
+
 export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
-  // Overall (the seed's limits).
-  { metric: "http_req_duration", conditions: ["p(95)<500", "p(99)<2000"] },
-  { metric: "http_req_failed", conditions: ["rate<0.01"] },
-  { metric: "checks", conditions: ["rate>0.99"] },
-  { metric: "timeout_count", conditions: ["count<1"] },
+  // Overall. kind:call leaves out GET /events streams, whose duration is how long they were watched.
+  {
+    metric: "http_req_duration",
+    tags: { kind: "call" },
+    conditions: ["p(95)<1500", "p(99)<3000"],
+    why:
+      "every API call: reads answer in ms, but prompts (up to ~1 in 5 calls in mixed_workload) take ≈ 1.1 s by " +
+      "upstream's design, and a read that meets a send on its agent waits for it; the seed's 500/2000 ms predate that",
+  },
+  { metric: "http_req_failed", conditions: ["rate<0.01"], why: "the seed's error budget: 1 % of requests" },
+  { metric: "checks", conditions: ["rate>0.99"], why: "the seed's: 99 % of checks pass" },
+  { metric: "timeout_count", conditions: ["count<1"], why: "no request may hit the client timeout" },
 
   // Journey success rates (seed) — fed only by the scenarios that run those steps.
   {
     metric: "auth_success_rate",
     conditions: ["rate>0.99"],
+    why: "the seed's: 99 % of logins end with MCP tokens",
     requires: {
       scenarios: ["authentication", "mcp_connection", "tool_execution", "list_tools", "disconnect"],
       broker: BROKER,
@@ -57,34 +87,46 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
   {
     metric: "mcp_connection_success_rate",
     conditions: ["rate>0.99"],
+    why: "the seed's: 99 % of MCP connections set up",
     requires: { scenarios: ["mcp_connection", "tool_execution", "list_tools", "disconnect"], broker: BROKER },
   },
   {
     metric: "tool_execution_success_rate",
     conditions: ["rate>0.99"],
+    why: "the seed's: 99 % of tool calls and accepted prompts succeed (a busy agent is not a failure)",
     requires: { scenarios: ["tool_execution"], broker: BROKER },
   },
   {
     metric: "disconnect_success_rate",
     conditions: ["rate>0.99"],
+    why: "the seed's: 99 % of disconnects end the session and revoke the config",
     requires: { scenarios: ["disconnect"], broker: BROKER },
   },
 
-  // Per scenario: the seed had such limits, but only its summary survives; these values are this project's.
-  scenarioLatency("authentication", 300, BROKER),
-  scenarioLatency("mcp_connection", 600, BROKER),
-  scenarioLatency("tool_execution", 800),
-  scenarioLatency("list_tools", 400),
-  scenarioLatency("disconnect", 300, BROKER),
-  scenarioLatency("mixed_workload", 500),
+  // Per scenario (calls only): the seed had such limits, but only its summary survives; these values are this
+  // project's, set from what each journey's calls cost.
+  scenarioLatency("authentication", 300, "broker calls only (token, OAuth init/authorize/callback)", BROKER),
+  scenarioLatency("mcp_connection", 600, "broker + MCP calls; MCP initialize builds a session", BROKER),
+  scenarioLatency("tool_execution", 1500, "one call in four is a prompt (≈ 1.1 s by upstream's design)"),
+  scenarioLatency("list_tools", 400, "tools/list and /messages reads: no prompt"),
+  scenarioLatency("disconnect", 300, "broker + MCP calls only", BROKER),
+  scenarioLatency("mixed_workload", 1500, "one call in five is a prompt (≈ 1.1 s by upstream's design)"),
 
   // Per endpoint: the seed's four, then the broker and MCP operations.
-  endpointLatency("status", 200, ALL),
-  endpointLatency("messages", 300, ["tool_execution", "list_tools", "mixed_workload"]),
-  // Upstream's user send waits for the next snapshot (≤ 25 ms), the first echo poll (50 ms), the echo to stay still
-  // for 1 s, and Enter to change the screen (25 ms): ≈ 1.1 s on an idle server by design (the seed's 600 ms cannot
-  // hold on a real AgentAPI). 1.5 s leaves 0.4 s for load; a busy refusal is answered at once.
-  endpointLatency("message", 1500, ["tool_execution", "mixed_workload"]),
+  endpointLatency(
+    "status",
+    300,
+    ALL,
+    "answered at once with no send in flight; each VU has its own agent, but watchers probe other agents and a " +
+      "read that meets a send waits for it (≤ 1.1 s), so the limit leaves room for those few",
+  ),
+  endpointLatency(
+    "messages",
+    300,
+    ["tool_execution", "list_tools", "mixed_workload", "agent_conversation"],
+    "as /status: answered at once unless a send holds the agent's lock",
+  ),
+  { ...endpointLatency("message", 1500, PROMPTING, SEND_WHY), agentTime: true },
   endpointLatency("oauth_init", 500, ["authentication", "mcp_connection", "disconnect", "mixed_workload"]),
   endpointLatency("auth_token", 300, ["authentication", "mcp_connection", "disconnect"]),
   endpointLatency("oauth_authorize", 300, ["authentication", "mcp_connection", "disconnect"]),
@@ -93,32 +135,102 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
   endpointLatency("oauth_revoke", 500, ["authentication", "mcp_connection", "disconnect"]),
   endpointLatency("mcp_initialize", 500, ["mcp_connection", "disconnect"]),
   endpointLatency("mcp_tools_list", 400, ["mcp_connection", "list_tools"]),
-  endpointLatency("mcp_tools_call", 1500, ["tool_execution"]),
+  endpointLatency(
+    "mcp_tools_call",
+    1500,
+    ["tool_execution"],
+    "the simulated tools take 1-1200 ms (run_tests the longest)",
+  ),
   endpointLatency("mcp_delete", 300, ["disconnect"]),
 
   // Journey durations (request time only, think time excluded).
   {
     metric: "auth_duration",
     conditions: ["p(95)<2000"],
+    why: "four broker calls in a row",
     requires: { scenarios: ["authentication"], broker: BROKER },
   },
   {
     metric: "mcp_connection_duration",
     conditions: ["p(95)<3000"],
+    why: "initialize + initialized + tools/list",
     requires: { scenarios: ["mcp_connection"], broker: BROKER },
   },
   {
     metric: "tool_execution_duration",
     conditions: ["p(95)<3000"],
+    why: "one tools/call (≤ 1.2 s simulated) under load",
     requires: { scenarios: ["tool_execution"], broker: BROKER },
   },
   {
     metric: "disconnect_duration",
     conditions: ["p(95)<2000"],
+    why: "session delete + revoke + the refusal check",
     requires: { scenarios: ["disconnect"], broker: BROKER },
   },
-  { metric: "sse_time_to_first_event", conditions: ["p(95)<1000"], requires: { scenarios: ["mixed_workload"] } },
+  {
+    metric: "sse_time_to_first_event",
+    conditions: ["p(95)<1000"],
+    why: "upstream replays the state as soon as a stream connects",
+    requires: { scenarios: ["mixed_workload"] },
+  },
+
+  // The agent turn (agent_conversation) and the watchers (event_watchers).
+  {
+    metric: "agent_turn_duration",
+    conditions: ["p(95)<5000"],
+    why:
+      "accepted → stable: the reference agent works ≤ 1.5 s (STUB_THINK_MS), upstream adds 2 s of a still screen, " +
+      "observing it costs ≤ 0.5 s; scale with AGENT_BUDGET_SCALE for real agents",
+    agentTime: true,
+    requires: { scenarios: ["agent_conversation"] },
+  },
+  {
+    metric: "agent_first_output",
+    conditions: ["p(95)<1000"],
+    why:
+      "upstream adds the reply within one 25 ms snapshot of the send's end; seeing it costs an SSE connect " +
+      "(xk6-sse) or one 250 ms poll (stock k6)",
+    agentTime: true,
+    requires: { scenarios: ["agent_conversation"] },
+  },
+  {
+    metric: "agent_turn_failures",
+    conditions: ["count<1"],
+    why: "every accepted prompt ends stable with its reply in /messages",
+    requires: { scenarios: ["agent_conversation"] },
+  },
+  {
+    metric: "sse_delivery_lag",
+    conditions: ["p(95)<500"],
+    why: "upstream emits a change on its next 25 ms snapshot; delivery itself is milliseconds",
+    requires: { scenarios: ["event_watchers"] },
+  },
+  {
+    metric: "sse_streams_dropped",
+    conditions: ["count<1"],
+    why: "upstream keeps a stream open until the client leaves (it drops only clients that stop reading)",
+    requires: { scenarios: ["event_watchers"] },
+  },
 ];
+
+/** Multiply the agent-time limits (rows marked agentTime) by AGENT_BUDGET_SCALE. */
+export function scaleAgentBudgets(rows: ReadonlyArray<ThresholdRow>, scale: number): ThresholdRow[] {
+  if (scale === 1) return [...rows];
+  return rows.map((row) =>
+    row.agentTime
+      ? {
+          ...row,
+          conditions: row.conditions.map((c) =>
+            c.replace(
+              /([<>]=?)(\d+(?:\.\d+)?)$/,
+              (_m, op: string, n: string) => `${op}${Math.round(Number(n) * scale)}`,
+            ),
+          ),
+        }
+      : row,
+  );
+}
 
 /** `metric{tag:value,...}` — the key k6 expects in `options.thresholds`. */
 export function thresholdKey(row: { metric: string; tags?: Record<string, string> }): string {
@@ -165,6 +277,8 @@ export function buildK6Thresholds(
   const breakdowns = [
     ...ENDPOINTS.map((endpoint) => thresholdKey({ metric: "http_req_duration", tags: { endpoint } })),
     ...scenarios.map((scenario) => thresholdKey({ metric: "http_req_duration", tags: { scenario } })),
+    // The agent's first output by how it was seen (xk6-sse stream or polling), for the reports' Agents section.
+    ...["sse", "poll"].map((observed_by) => thresholdKey({ metric: "agent_first_output", tags: { observed_by } })),
   ];
   for (const key of breakdowns) {
     if (!(key in out)) out[key] = [];

@@ -40,7 +40,7 @@ describe("journeys against the in-process target", () => {
     await stub.close();
   });
 
-  it("runs all six scenarios with zero failed checks, errors or failed requests", () => {
+  it("runs all eight scenarios with zero failed checks, errors or failed requests", () => {
     expect(run.errors).toEqual([]);
     expect(run.failedChecks).toBe(0);
     expect(run.passedChecks).toBeGreaterThan(200);
@@ -55,7 +55,27 @@ describe("journeys against the in-process target", () => {
       list_tools: 4,
       disconnect: 4,
       mixed_workload: 40,
+      agent_conversation: 4,
+      event_watchers: 4,
     });
+  });
+
+  it("records agent turns: each accepted prompt of agent_conversation ends stable with its reply", () => {
+    const turns = sum(run.samples, "agent_turns");
+    const conversationPrompts = run.samples.filter(
+      (s) => s.metric === "http_reqs" && s.tags.endpoint === "message" && s.tags.scenario === "agent_conversation",
+    ).length;
+    expect(turns).toBeGreaterThan(0);
+    expect(turns).toBeLessThanOrEqual(conversationPrompts);
+    expect(sum(run.samples, "agent_turn_failures")).toBe(0);
+    const durations = run.samples.filter((s) => s.metric === "agent_turn_duration");
+    expect(durations).toHaveLength(turns);
+    const firstOutputs = run.samples.filter((s) => s.metric === "agent_first_output");
+    expect(firstOutputs).toHaveLength(turns);
+    for (const s of firstOutputs) expect(s.tags.observed_by).toBe("sse");
+    // First output comes before the turn ends, for every turn.
+    const maxFirst = Math.max(...firstOutputs.map((s) => s.value));
+    expect(maxFirst).toBeLessThanOrEqual(Math.max(...durations.map((s) => s.value)));
   });
 
   it("tags every request with a known endpoint and k6's system tags; names stay few", () => {

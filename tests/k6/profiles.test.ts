@@ -2,12 +2,14 @@
 // one-line refusals (bad values, production without confirmation).
 import { describe, expect, it } from "vitest";
 import { agentCount, agentNumberForVu, agentUrlOf, ConfigError, loadConfig } from "../../k6/src/config";
+import { parseDuration } from "../../k6/src/lib/duration";
 import { AGENT_ONLY_SCENARIOS, SCENARIO_EXEC, SCENARIO_NAMES } from "../../k6/src/names";
 import {
   buildScenarios,
   maxRunSeconds,
   peakVus,
   PROFILES,
+  scaleSeconds,
   scaleTarget,
   scheduleSeconds,
   type RampingScenario,
@@ -20,7 +22,7 @@ const totalPeak = (scenarios: Record<string, RampingScenario>) =>
   Object.values(scenarios).reduce((n, s) => n + peakVus(s), 0);
 
 describe("profiles", () => {
-  it("local is the seed's schedule: peaks 100/50/200/150/50/300, staggered, about 20 minutes", () => {
+  it("local is the seed's schedule (peaks 100/50/200/150/50/300) plus the agent journeys, about 20 minutes", () => {
     const local = all("local");
     expect(peaks(local)).toEqual({
       authentication: 100,
@@ -29,8 +31,10 @@ describe("profiles", () => {
       list_tools: 150,
       disconnect: 50,
       mixed_workload: 300,
+      agent_conversation: 100,
+      event_watchers: 50,
     });
-    expect(totalPeak(local)).toBe(850);
+    expect(totalPeak(local)).toBe(1000);
     expect(local.mixed_workload?.startTime).toBe("6m");
     expect(scheduleSeconds(local)).toBe(19 * 60);
     expect(maxRunSeconds(local)).toBeGreaterThanOrEqual(19 * 60);
@@ -53,7 +57,7 @@ describe("profiles", () => {
     const local = all("local");
     const staging = all("staging");
     const production = all("production");
-    expect(totalPeak(staging)).toBe(425);
+    expect(totalPeak(staging)).toBe(500);
     expect(peaks(production)).toEqual({
       authentication: 10,
       mcp_connection: 5,
@@ -61,6 +65,8 @@ describe("profiles", () => {
       list_tools: 15,
       disconnect: 5,
       mixed_workload: 30,
+      agent_conversation: 10,
+      event_watchers: 5,
     });
     expect(scheduleSeconds(staging)).toBe(scheduleSeconds(local));
     expect(scheduleSeconds(production)).toBe(scheduleSeconds(local));
@@ -76,7 +82,7 @@ describe("profiles", () => {
       for (const stage of s.stages) expect(stage.target === 0 || stage.target === 1).toBe(true);
       expect(peakVus(s)).toBe(1);
     }
-    expect(totalPeak(all("local", 2))).toBe(1700);
+    expect(totalPeak(all("local", 2))).toBe(2000);
   });
 
   it("a scenario filter keeps only those scenarios and shifts the earliest to start at 0", () => {
@@ -208,5 +214,84 @@ describe("fleet targets (a real AgentAPI server drives one agent)", () => {
     expect(problem({ AGENTAPI_URLS: "http://a:1", AGENTAPI_URL_TEMPLATE: "http://s/{agent}" })).toMatch(/not both/);
     expect(problem({ AGENTAPI_URL_TEMPLATE: "ftp://s/{agent}", AGENTS: "2" })).toMatch(/http\(s\) URL/);
     for (const message of [problem({ AGENTS: "x" })]) expect(message.split("\n")).toHaveLength(1);
+  });
+});
+
+describe("TIME_SCALE: the same profile shape in a fraction of the time", () => {
+  const seconds = (text: string) => parseDuration(text);
+
+  it("local at 0.1 keeps every stage and target, with every duration a tenth (whole seconds)", () => {
+    const full = all("local");
+    const tenth = buildScenarios(PROFILES.local, SCENARIO_NAMES, 1, 0.1);
+    expect(Object.keys(tenth)).toEqual(Object.keys(full));
+    for (const [name, s] of Object.entries(full)) {
+      const t = tenth[name]!;
+      expect(t.exec, name).toBe(s.exec);
+      expect(t.startVUs, name).toBe(s.startVUs);
+      expect(
+        t.stages.map((stage) => stage.target),
+        name,
+      ).toEqual(s.stages.map((stage) => stage.target));
+      expect(
+        t.stages.map((stage) => seconds(stage.duration)),
+        name,
+      ).toEqual(s.stages.map((stage) => Math.max(1, Math.round(seconds(stage.duration) / 10))));
+      expect(seconds(t.startTime), name).toBe(Math.round(seconds(s.startTime) / 10));
+      expect(seconds(t.gracefulRampDown), name).toBe(Math.round(seconds(s.gracefulRampDown) / 10));
+      expect(seconds(t.gracefulStop), name).toBe(Math.round(seconds(s.gracefulStop) / 10));
+      for (const text of [t.startTime, t.gracefulRampDown, t.gracefulStop, ...t.stages.map((x) => x.duration)]) {
+        expect(text, name).toMatch(/^(\d+m)?(\d+s)?$/);
+      }
+    }
+    expect(totalPeak(tenth)).toBe(totalPeak(full));
+    expect(Math.abs(maxRunSeconds(tenth) - maxRunSeconds(full) / 10)).toBeLessThanOrEqual(2);
+    expect(Math.abs(scheduleSeconds(tenth) - scheduleSeconds(full) / 10)).toBeLessThanOrEqual(2);
+  });
+
+  it("rounds to whole seconds and never below 1 s for a non-zero duration; 1 leaves the plan untouched", () => {
+    expect(scaleSeconds(60, 0.1)).toBe(6);
+    expect(scaleSeconds(30, 0.05)).toBe(2);
+    expect(scaleSeconds(40, 0.001)).toBe(1);
+    expect(scaleSeconds(0, 0.1)).toBe(0);
+    const tiny = buildScenarios(PROFILES.smoke, SCENARIO_NAMES, 1, 0.001);
+    for (const s of Object.values(tiny)) {
+      expect(s.startTime).toBe("0s");
+      for (const text of [s.gracefulRampDown, s.gracefulStop, ...s.stages.map((x) => x.duration)]) {
+        expect(text).toBe("1s");
+      }
+    }
+    expect(buildScenarios(PROFILES.local, SCENARIO_NAMES, 1, 1)).toEqual(all("local"));
+  });
+
+  it("a scenario filter still starts the earliest at 0, the others at their scaled offset", () => {
+    const only = buildScenarios(PROFILES.local, ["list_tools", "mixed_workload"], 1, 0.1);
+    expect(only.list_tools?.startTime).toBe("0s");
+    expect(only.mixed_workload?.startTime).toBe("12s");
+  });
+
+  it("the configuration reads TIME_SCALE in (0, 1] and refuses anything else in one line", () => {
+    expect(loadConfig({}).timeScale).toBe(1);
+    expect(loadConfig({ TIME_SCALE: "0.1" }).timeScale).toBe(0.1);
+    expect(loadConfig({ TIME_SCALE: " 1 " }).timeScale).toBe(1);
+    for (const bad of ["0", "-0.5", "1.5", "abc", "Infinity"]) {
+      let message = "";
+      try {
+        loadConfig({ TIME_SCALE: bad });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message, bad).toBe(
+        `invalid configuration: TIME_SCALE must be a number in (0, 1], e.g. 0.1 (got "${bad}")`,
+      );
+    }
+  });
+});
+
+describe("fleet targets with an explicit BASE_URL (one real server)", () => {
+  it("BASE_URL with AGENTAPI_URL_TEMPLATE and AGENTS passed empty (what run-tests.sh does) is one server", () => {
+    const config = loadConfig({ BASE_URL: "http://host.docker.internal:3284", AGENTAPI_URL_TEMPLATE: "", AGENTS: "" });
+    expect(config.agents).toEqual({ kind: "single", url: "http://host.docker.internal:3284" });
+    expect(config.baseUrl).toBe("http://host.docker.internal:3284");
   });
 });

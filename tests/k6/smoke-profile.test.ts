@@ -20,6 +20,10 @@ const SMOKE_ITERATIONS = {
   list_tools: 15,
   disconnect: 18,
   mixed_workload: 20,
+  // A turn takes ≈ 1.1 s (send) + think + 2 s stability, then 5-15 s of reading: about 3 turns in 40 s.
+  agent_conversation: 3,
+  // A watch lasts until the watched agent is stable again (or at once if it is idle).
+  event_watchers: 10,
 };
 
 describe("PROFILE=smoke against the stub's defaults", () => {

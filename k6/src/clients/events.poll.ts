@@ -1,8 +1,10 @@
 // Stock-k6 stand-in for clients/events.ts (same exports): without xk6-sse there is no stream to read, so the
 // SSE step rebuilds the same state by polling — GET /messages, then GET /status. No time-to-first-event.
 
+import { sleep } from "k6";
 import { getMessages, getStatus } from "./agentapi";
 import type { InitialState } from "./events-state";
+import { isReplyAfter, type TurnObservation, type WatchObservation } from "./watch-state";
 
 export const EVENTS_TRANSPORT: InitialState["transport"] = "polling";
 
@@ -23,4 +25,68 @@ export function readInitialState(baseUrl: string): InitialState {
     agentStatus: status.body ? status.body.status : null,
     error: problem,
   };
+}
+
+/** How often the stock build polls while following a turn or watching (the error of its timings). */
+const POLL_S = 0.25;
+
+/**
+ * The stock-k6 turn: poll GET /messages until an agent message follows the prompt (first output), then GET /status
+ * until `stable`, within the bound. Timings are quantized to the poll interval (tagged observed_by=poll).
+ */
+export function watchTurn(baseUrl: string, prompt: string, acceptedAt: number, boundMs: number): TurnObservation {
+  const seen: TurnObservation = { observedBy: "poll", firstOutputMs: null, stableMs: null, error: null };
+  while (Date.now() - acceptedAt <= boundMs) {
+    if (seen.firstOutputMs === null) {
+      const r = getMessages(baseUrl);
+      if (r.body === null) {
+        seen.error = `GET /messages answered ${r.reply.status}`;
+        return seen;
+      }
+      const user = r.body.messages.filter((m) => m.role === "user" && m.content === prompt).pop();
+      const userId = user ? user.id : null;
+      if (r.body.messages.some((m) => isReplyAfter(userId, m.id, m.role))) seen.firstOutputMs = Date.now() - acceptedAt;
+    } else {
+      const s = getStatus(baseUrl);
+      if (s.body === null) {
+        seen.error = `GET /status answered ${s.reply.status}`;
+        return seen;
+      }
+      if (s.body.status === "stable") {
+        seen.stableMs = Date.now() - acceptedAt;
+        return seen;
+      }
+    }
+    sleep(POLL_S);
+  }
+  return seen;
+}
+
+/** The stock-k6 watch: poll GET /messages while the agent runs, counting message changes as events. */
+export function watchEvents(baseUrl: string, watchMs: number): WatchObservation {
+  const seen: WatchObservation = { observedBy: "poll", events: 0, lagsMs: [], dropped: false, initialStatus: null };
+  const started = Date.now();
+  const last = new Map<number, string>();
+  let first = true;
+  for (;;) {
+    const status = getStatus(baseUrl);
+    const messages = getMessages(baseUrl);
+    if (status.body === null || messages.body === null) {
+      seen.dropped = true;
+      return seen;
+    }
+    if (seen.initialStatus === null) seen.initialStatus = status.body.status;
+    for (const m of messages.body.messages) {
+      const before = last.get(m.id);
+      if (!first && before !== m.time) {
+        seen.events++;
+        const sent = Date.parse(m.time);
+        if (Number.isFinite(sent)) seen.lagsMs.push(Math.max(0, Date.now() - sent));
+      }
+      last.set(m.id, m.time);
+    }
+    first = false;
+    if (status.body.status === "stable" || Date.now() - started > watchMs) return seen;
+    sleep(POLL_S);
+  }
 }

@@ -6,6 +6,7 @@ import sse from "k6/x/sse";
 import { metrics } from "../metrics";
 import { isMessageUpdate, isStatusChange, type AgentStatus } from "../lib/guards";
 import type { InitialState } from "./events-state";
+import { isReplyAfter, type TurnObservation, type WatchObservation } from "./watch-state";
 
 export const EVENTS_TRANSPORT: InitialState["transport"] = "xk6-sse";
 
@@ -36,7 +37,7 @@ export function readInitialState(baseUrl: string): InitialState {
 
   const res = sse.open(
     `${baseUrl}/events`,
-    { method: "GET", headers: { Accept: "text/event-stream" }, tags: { endpoint: "events" } },
+    { method: "GET", headers: { Accept: "text/event-stream" }, tags: { endpoint: "events", kind: "stream" } },
     (client) => {
       const close = (): void => {
         seen.closing = true;
@@ -86,4 +87,107 @@ export function readInitialState(baseUrl: string): InitialState {
     agentStatus: seen.agentStatus,
     error: seen.error ?? (res.error !== "" ? res.error : null),
   };
+}
+
+/** Wall-clock ms (k6 has no monotonic clock in JS). */
+const now = (): number => Date.now();
+
+/**
+ * Follow a turn after its prompt was accepted at `acceptedAt`: open /events, find the prompt's user message, time
+ * the first agent message after it and the return to `stable`, then close. Upstream keeps no event buffer, so a
+ * stream opened after POST returns rebuilds the state first: a reply that started already shows in that replay.
+ * xk6-sse can only close from a handler, so the bound is checked on each event (a running agent keeps sending).
+ */
+export function watchTurn(baseUrl: string, prompt: string, acceptedAt: number, boundMs: number): TurnObservation {
+  const seen: TurnObservation = { observedBy: "sse", firstOutputMs: null, stableMs: null, error: null };
+  let userId: number | null = null;
+  let closing = false;
+  const res = sse.open(
+    `${baseUrl}/events`,
+    { method: "GET", headers: { Accept: "text/event-stream" }, tags: { endpoint: "events", kind: "stream" } },
+    (client) => {
+      const close = (): void => {
+        closing = true;
+        client.close();
+      };
+      client.on("event", (event) => {
+        const data = parse(event.data);
+        if (event.name === "message_update" && isMessageUpdate(data)) {
+          if (data.role === "user" && data.message === prompt) userId = data.id;
+          else if (seen.firstOutputMs === null && isReplyAfter(userId, data.id, data.role)) {
+            seen.firstOutputMs = now() - acceptedAt;
+          }
+        } else if (event.name === "status_change" && isStatusChange(data)) {
+          if (data.status === "stable" && seen.firstOutputMs !== null) {
+            seen.stableMs = now() - acceptedAt;
+            close();
+            return;
+          }
+        }
+        if (now() - acceptedAt > boundMs) close();
+      });
+      client.on("error", (e) => {
+        if (closing) return;
+        seen.error = e.error();
+        close();
+      });
+    },
+  );
+  metrics.totalRequests.add(1, { endpoint: "events" });
+  if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events" });
+  if (seen.error === null && res.error !== "") seen.error = res.error;
+  return seen;
+}
+
+/**
+ * Watch an agent's events for up to `watchMs` (a browser tab on a running agent): count live events, measure each
+ * message update's delivery lag, and close when the agent turns stable or at the first event past the watch. An idle
+ * agent (stable when the state was rebuilt) is not watched: nothing would come, and xk6-sse cannot time out.
+ */
+export function watchEvents(baseUrl: string, watchMs: number): WatchObservation {
+  const seen: WatchObservation = { observedBy: "sse", events: 0, lagsMs: [], dropped: false, initialStatus: null };
+  const started = now();
+  let live = false;
+  let closing = false;
+  const res = sse.open(
+    `${baseUrl}/events`,
+    { method: "GET", headers: { Accept: "text/event-stream" }, tags: { endpoint: "events", kind: "stream" } },
+    (client) => {
+      const close = (): void => {
+        closing = true;
+        client.close();
+      };
+      client.on("event", (event) => {
+        const data = parse(event.data);
+        if (!live) {
+          // The initial state ends with the status.
+          if (event.name === "status_change" && isStatusChange(data)) {
+            live = true;
+            seen.initialStatus = data.status;
+            if (data.status === "stable") close();
+          }
+          return;
+        }
+        seen.events++;
+        if (event.name === "message_update" && isMessageUpdate(data)) {
+          const sent = Date.parse(data.time);
+          if (Number.isFinite(sent)) seen.lagsMs.push(Math.max(0, now() - sent));
+        } else if (event.name === "status_change" && isStatusChange(data) && data.status === "stable") {
+          close();
+          return;
+        }
+        if (now() - started > watchMs) close();
+      });
+      client.on("error", () => {
+        if (closing) return;
+        seen.dropped = true;
+        close();
+      });
+    },
+  );
+  metrics.totalRequests.add(1, { endpoint: "events" });
+  if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events" });
+  // The server ended the stream before the watch closed it.
+  if (res.status === 200 && !closing) seen.dropped = true;
+  return seen;
 }

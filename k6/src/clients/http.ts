@@ -71,7 +71,9 @@ export function send(method: string, url: string, body: unknown, opts: CallOptio
   const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (opts.bearer !== undefined) headers.Authorization = `Bearer ${opts.bearer}`;
-  const tags: Record<string, string> = { endpoint: opts.endpoint };
+  // kind: a call answers and is done; a stream (GET /events) lasts as long as it is watched. The overall latency
+  // thresholds read calls only (thresholds.ts).
+  const tags: Record<string, string> = { endpoint: opts.endpoint, kind: "call" };
   if (opts.name !== undefined) tags.name = opts.name;
 
   const params: RefinedParams<"text"> = {

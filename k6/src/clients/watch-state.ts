@@ -1,0 +1,32 @@
+// What watching an agent over GET /events learns, shared by the xk6-sse implementation (clients/events.ts) and the
+// stock-k6 fallback that polls (clients/events.poll.ts): a turn (prompt → first output → stable) and a watch (a
+// long-lived stream on a working agent, like a browser tab).
+
+export type ObservedBy = "sse" | "poll";
+
+export interface TurnObservation {
+  observedBy: ObservedBy;
+  /** Prompt accepted → the first agent message after the prompt; null when none came within the bound. */
+  firstOutputMs: number | null;
+  /** Prompt accepted → the agent back to `stable`; null when it did not return within the bound. */
+  stableMs: number | null;
+  /** A stream or poll error, if any. */
+  error: string | null;
+}
+
+export interface WatchObservation {
+  observedBy: ObservedBy;
+  /** Live events (after the initial state) the watch saw. */
+  events: number;
+  /** Receive time − the message's time, for each live message update. */
+  lagsMs: number[];
+  /** The stream ended before the watch did (server closed it, network error). */
+  dropped: boolean;
+  /** The agent's status when the watch began. */
+  initialStatus: "running" | "stable" | null;
+}
+
+/** A message update worth timing: an agent message after the prompt's user message. */
+export function isReplyAfter(userId: number | null, id: number, role: string): boolean {
+  return role === "agent" && userId !== null && id > userId;
+}
