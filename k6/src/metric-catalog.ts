@@ -89,7 +89,8 @@ export const CUSTOM_METRICS = [
     name: "agent_turn_duration",
     type: "trend",
     isTime: true,
-    description: "POST /message accepted → the agent back to stable (upstream: reply done + 2 s of a still screen)",
+    description:
+      "an accepted prompt, from POST /message sent → the agent back to stable (upstream: send + reply + 2 s still)",
   },
   {
     name: "agent_first_output",

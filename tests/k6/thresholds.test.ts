@@ -32,8 +32,8 @@ describe("THRESHOLD_TABLE", () => {
     for (const scenario of SCENARIO_NAMES.slice(0, 6))
       expect(keys[`http_req_duration{scenario:${scenario},kind:call}`]).toBeDefined();
     expect(keys.agent_turn_failures).toEqual(["count<1"]);
-    expect(keys.agent_turn_duration).toEqual(["p(95)<5000"]);
-    expect(keys.agent_first_output).toEqual(["p(95)<1000"]);
+    expect(keys.agent_turn_duration).toEqual(["p(95)<6000"]);
+    expect(keys.agent_first_output).toEqual(["p(95)<2000"]);
     expect(keys.sse_streams_dropped).toEqual(["count<1"]);
   });
 
@@ -44,7 +44,7 @@ describe("THRESHOLD_TABLE", () => {
   it("AGENT_BUDGET_SCALE multiplies the agent-time limits and nothing else", () => {
     const scaled = scaleAgentBudgets(THRESHOLD_TABLE, 20);
     const byKey = new Map(scaled.map((r) => [thresholdKey(r), r.conditions]));
-    expect(byKey.get("agent_turn_duration")).toEqual(["p(95)<100000"]);
+    expect(byKey.get("agent_turn_duration")).toEqual(["p(95)<120000"]);
     expect(byKey.get("http_req_duration{endpoint:message}")).toEqual(["p(95)<30000"]);
     expect(byKey.get("http_req_duration{endpoint:status}")).toEqual(["p(95)<300"]);
     expect(byKey.get("agent_turn_failures")).toEqual(["count<1"]);

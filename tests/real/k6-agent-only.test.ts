@@ -1,4 +1,4 @@
-// The k6 suite's agent-only journeys (AGENT_ONLY=true: tool_execution, list_tools, mixed_workload) through the
+// The k6 suite's seed agent-only journeys (AGENT_ONLY=true: tool_execution, list_tools, mixed_workload) through the
 // harness against the REAL coder/agentapi driving the fake agent, in two shapes:
 //   1. one server, one VU per scenario (a user pointing BASE_URL at one agentapi), both transports (xk6-sse and the
 //      stock bundle's polling), each run on its own server: the VUs share the one agent, so prompts collide and the
@@ -6,10 +6,11 @@
 //   2. a fleet, one real agentapi per VU (AGENTAPI_URLS=u1,u2,u3): every VU has its own agent, and the think time is
 //      long enough for that agent to settle between the VU's own prompts, so nothing is ever refused as busy.
 // The three runs go concurrently (separate servers); each prints one summary line for the CI log.
+// The agent journeys (agent_conversation, event_watchers) have their own file: k6-agent-turns.test.ts.
 // Skips without an agentapi binary (fails under CI=true): see tests/support/real-agentapi.ts.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../infra/agentapi-real/launch";
-import { AGENT_ONLY_SCENARIOS, AGENTAPI_ENDPOINTS } from "../../k6/src/names";
+import { AGENTAPI_ENDPOINTS } from "../../k6/src/names";
 import { percentile, runJourneys, type EventsTransport, type JourneyRun, type MetricSample } from "../k6/harness/index";
 import { describeRealAgentApi, startRealAgentApi, type RealAgentApi } from "../support/real-agentapi";
 
@@ -113,7 +114,7 @@ function expectHealthyRun(run: JourneyRun, transport: EventsTransport): void {
   expect(answered).toHaveLength(prompts.length);
   expect(prompts.filter((s) => s.tags.status === "200").length).toBeGreaterThanOrEqual(1);
 
-  for (const scenario of AGENT_ONLY_SCENARIOS) {
+  for (const scenario of SCENARIOS) {
     expect(
       sum(run.samples, "iterations", (s) => s.tags.scenario === scenario),
       scenario,

@@ -34,9 +34,9 @@ const POLL_S = 0.25;
  * The stock-k6 turn: poll GET /messages until an agent message follows the prompt (first output), then GET /status
  * until `stable`, within the bound. Timings are quantized to the poll interval (tagged observed_by=poll).
  */
-export function watchTurn(baseUrl: string, prompt: string, acceptedAt: number, boundMs: number): TurnObservation {
+export function watchTurn(baseUrl: string, prompt: string, sentAt: number, boundMs: number): TurnObservation {
   const seen: TurnObservation = { observedBy: "poll", firstOutputMs: null, stableMs: null, error: null };
-  while (Date.now() - acceptedAt <= boundMs) {
+  while (Date.now() - sentAt <= boundMs) {
     if (seen.firstOutputMs === null) {
       const r = getMessages(baseUrl);
       if (r.body === null) {
@@ -45,7 +45,7 @@ export function watchTurn(baseUrl: string, prompt: string, acceptedAt: number, b
       }
       const user = r.body.messages.filter((m) => m.role === "user" && m.content === prompt).pop();
       const userId = user ? user.id : null;
-      if (r.body.messages.some((m) => isReplyAfter(userId, m.id, m.role))) seen.firstOutputMs = Date.now() - acceptedAt;
+      if (r.body.messages.some((m) => isReplyAfter(userId, m.id, m.role))) seen.firstOutputMs = Date.now() - sentAt;
     } else {
       const s = getStatus(baseUrl);
       if (s.body === null) {
@@ -53,7 +53,7 @@ export function watchTurn(baseUrl: string, prompt: string, acceptedAt: number, b
         return seen;
       }
       if (s.body.status === "stable") {
-        seen.stableMs = Date.now() - acceptedAt;
+        seen.stableMs = Date.now() - sentAt;
         return seen;
       }
     }

@@ -93,12 +93,12 @@ export function readInitialState(baseUrl: string): InitialState {
 const now = (): number => Date.now();
 
 /**
- * Follow a turn after its prompt was accepted at `acceptedAt`: open /events, find the prompt's user message, time
+ * Follow a turn whose prompt was sent at `sentAt` and accepted: open /events, find the prompt's user message, time
  * the first agent message after it and the return to `stable`, then close. Upstream keeps no event buffer, so a
  * stream opened after POST returns rebuilds the state first: a reply that started already shows in that replay.
  * xk6-sse can only close from a handler, so the bound is checked on each event (a running agent keeps sending).
  */
-export function watchTurn(baseUrl: string, prompt: string, acceptedAt: number, boundMs: number): TurnObservation {
+export function watchTurn(baseUrl: string, prompt: string, sentAt: number, boundMs: number): TurnObservation {
   const seen: TurnObservation = { observedBy: "sse", firstOutputMs: null, stableMs: null, error: null };
   let userId: number | null = null;
   let closing = false;
@@ -115,16 +115,16 @@ export function watchTurn(baseUrl: string, prompt: string, acceptedAt: number, b
         if (event.name === "message_update" && isMessageUpdate(data)) {
           if (data.role === "user" && data.message === prompt) userId = data.id;
           else if (seen.firstOutputMs === null && isReplyAfter(userId, data.id, data.role)) {
-            seen.firstOutputMs = now() - acceptedAt;
+            seen.firstOutputMs = now() - sentAt;
           }
         } else if (event.name === "status_change" && isStatusChange(data)) {
           if (data.status === "stable" && seen.firstOutputMs !== null) {
-            seen.stableMs = now() - acceptedAt;
+            seen.stableMs = now() - sentAt;
             close();
             return;
           }
         }
-        if (now() - acceptedAt > boundMs) close();
+        if (now() - sentAt > boundMs) close();
       });
       client.on("error", (e) => {
         if (closing) return;

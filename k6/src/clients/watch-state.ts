@@ -6,9 +6,9 @@ export type ObservedBy = "sse" | "poll";
 
 export interface TurnObservation {
   observedBy: ObservedBy;
-  /** Prompt accepted → the first agent message after the prompt; null when none came within the bound. */
+  /** Prompt sent (and accepted) → the first agent message after it; null when none came within the bound. */
   firstOutputMs: number | null;
-  /** Prompt accepted → the agent back to `stable`; null when it did not return within the bound. */
+  /** Prompt sent (and accepted) → the agent back to `stable`; null when it did not return within the bound. */
   stableMs: number | null;
   /** A stream or poll error, if any. */
   error: string | null;
