@@ -1,6 +1,7 @@
 // The dashboard's InfluxQL, expanded as Grafana expands it, against a real InfluxDB holding a real run's samples in
 // xk6-output-influxdb's schema. Every panel target must return data for the run it is pointed at, nothing for a
-// run that does not exist, and exactly the same data whether or not another run shares the database.
+// run that does not exist, and exactly the same data whether or not another run shares the database. The agent
+// metrics' series the harness run does not produce (yet) are added in the same schema (helpers/agent-samples.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFLUX_DATABASE, INFLUX_RETENTION_POLICY } from "../../infra/grafana/src/datasource";
 import {
@@ -13,7 +14,8 @@ import {
 import { expandQuery, interpolateVariables, type QueryContext, type TemplateVariable } from "./helpers/grafana-macros";
 import { findInfluxd, startInfluxd, type InfluxSeries, type RunningInfluxd } from "./helpers/influxd";
 import { toLineProtocol } from "./helpers/line-protocol";
-import { recordRun, recordSmallRun } from "./helpers/journey-samples";
+import { HEALTHY_AGENT_SERIES, withAgentSamples } from "./helpers/agent-samples";
+import { recordRun, recordSmallRun, type MetricSample } from "./helpers/journey-samples";
 
 const INFLUXD = findInfluxd();
 if (INFLUXD === undefined) {
@@ -40,11 +42,27 @@ function values(series: readonly InfluxSeries[]): (number | string | null)[] {
 
 const nonNull = (series: readonly InfluxSeries[]): number => values(series).filter((v) => v !== null).length;
 
+/** The run's time span with a minute either side (the dashboard's relative range only has to contain it). */
+function rangeOf(samples: readonly MetricSample[]): { fromMs: number; toMs: number } {
+  const times = samples.map((s) => s.time);
+  return { fromMs: Math.min(...times) - 60_000, toMs: Math.max(...times) + 60_000 };
+}
+
+/** Counters whose panels must read 0, not "No data", where the run has no sample. */
+const ZERO_COUNTERS = [
+  "timeout_count",
+  "connection_failures",
+  "agent_turn_failures",
+  "agent_busy_total",
+  "sse_streams_dropped",
+];
+
 describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real InfluxDB", () => {
   let influx: RunningInfluxd;
   let dashboard: DashboardJson;
   let targets: PanelTarget[];
   let range: { fromMs: number; toMs: number };
+  let olderRange: { fromMs: number; toMs: number };
   let runResults: Map<string, InfluxSeries[]>;
 
   async function runQuery(text: string): Promise<InfluxSeries[]> {
@@ -81,16 +99,26 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
     return resolved;
   }
 
-  function contextFor(target: PanelTarget, variables: TemplateVariable[]): QueryContext {
-    return { ...range, maxDataPoints: maxDataPointsOf(target), minInterval: "1s", variables };
+  function contextFor(target: PanelTarget, variables: TemplateVariable[], over = range): QueryContext {
+    return { ...over, maxDataPoints: maxDataPointsOf(target), minInterval: "1s", variables };
   }
 
-  async function runAll(variables: TemplateVariable[]): Promise<Map<string, InfluxSeries[]>> {
+  async function runAll(variables: TemplateVariable[], over = range): Promise<Map<string, InfluxSeries[]>> {
     const results = new Map<string, InfluxSeries[]>();
     for (const target of targets) {
-      results.set(target.label, await runQuery(expandQuery(target.target.query ?? "", contextFor(target, variables))));
+      results.set(
+        target.label,
+        await runQuery(expandQuery(target.target.query ?? "", contextFor(target, variables, over))),
+      );
     }
     return results;
+  }
+
+  /** The first target of the panel with this title. */
+  function targetOf(title: string): PanelTarget {
+    const target = targets.find((t) => t.panel.title === title);
+    expect(target, title).toBeDefined();
+    return target as PanelTarget;
   }
 
   beforeAll(async () => {
@@ -100,17 +128,19 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
     // InfluxDB 2's virtual DBRP exposes bucket k6 as database k6 with retention policy autogen.
     await influx.query(`CREATE DATABASE "${INFLUX_DATABASE}" WITH NAME "${INFLUX_RETENTION_POLICY}"`);
 
-    // The real journeys, run by the k6 harness against the in-process target, tagged testid=RUN.
-    const samples = await recordRun(RUN);
-    const times = samples.map((s) => s.time);
+    // The real journeys, run by the k6 harness against the in-process target, tagged testid=RUN, plus the agent
+    // series they lack.
+    const samples = withAgentSamples(await recordRun(RUN), RUN);
     // The dashboard's default range is relative ("now-30m"); what matters is that the run lies inside it.
-    range = { fromMs: Math.min(...times) - 60_000, toMs: Math.max(...times) + 60_000 };
+    range = rangeOf(samples);
 
     expect(new Set(samples.map((s) => s.tags.testid))).toEqual(new Set([RUN]));
     await influx.write(samples.map(toLineProtocol), INFLUX_DATABASE, INFLUX_RETENTION_POLICY);
     runResults = await runAll(await resolveVariables({ testid: RUN }));
     // A second run in the same bucket, overlapping in time: the first run's panels must not change.
-    const other = await recordSmallRun(OLDER_RUN);
+    // Its agents had no failure, busy refusal or dropped stream: those counters never got a sample in it.
+    const other = withAgentSamples(await recordSmallRun(OLDER_RUN), OLDER_RUN, HEALTHY_AGENT_SERIES);
+    olderRange = rangeOf(other);
     await influx.write(other.map(toLineProtocol), INFLUX_DATABASE, INFLUX_RETENTION_POLICY);
   }, 60_000);
 
@@ -192,5 +222,65 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
     expect(rps).toBeDefined();
     const series = await runQuery(expandQuery(rps?.target.query ?? "", contextFor(rps as PanelTarget, variables)));
     expect(series.map((s) => s.tags?.scenario)).toEqual(["authentication"]);
+  });
+
+  it("the Agents row shows turns, first output by observed_by, failures by reason and the watchers", () => {
+    const series = (title: string): InfluxSeries[] => runResults.get(targetOf(title).label) ?? [];
+    const tagsOf = (title: string, tag: string): string[] => series(title).map((s) => s.tags?.[tag] ?? "");
+    expect(tagsOf("Agent first output p50 / p95 by observed_by", "observed_by").sort()).toEqual(["poll", "sse"]);
+    expect(series("Agent first output p50 / p95 by observed_by")[0]?.columns).toEqual(["time", "p50", "p95"]);
+    expect(series("Agent turn duration p50 / p95 / p99")[0]?.columns).toEqual(["time", "p50", "p95", "p99"]);
+    expect(tagsOf("Agent turn failures", "reason").sort()).toEqual(["not_stable", "reply_missing"]);
+    expect(tagsOf("Busy refusals per second", "scenario")).toContain("agent_conversation");
+    expect(tagsOf("Watcher events per second", "observed_by")).toContain("sse");
+    expect(tagsOf("SSE delivery lag p95", "observed_by")).toContain("sse");
+    expect(tagsOf("Watcher streams dropped", "scenario")).toEqual(["event_watchers"]);
+    const lag = values(series("SSE delivery lag p95")).filter((v): v is number => typeof v === "number");
+    expect(Math.max(...lag)).toBeGreaterThan(0);
+  });
+
+  it("counter panels are 0, not empty, in the intervals without a sample (fill(0) over the whole range)", () => {
+    const counterTargets = targets.filter((t) =>
+      ZERO_COUNTERS.some((m) => (t.target.query ?? "").includes(`FROM "${m}"`)),
+    );
+    // Errors row (timeouts, connection failures, agent busy) and Agents row (failures, busy/s, dropped).
+    expect(counterTargets.length).toBeGreaterThanOrEqual(6);
+    for (const target of counterTargets) {
+      const series = runResults.get(target.label) ?? [];
+      expect(series.length, target.label).toBeGreaterThan(0);
+      const all = values(series);
+      expect(
+        all.filter((v) => v === null),
+        target.label,
+      ).toEqual([]);
+      expect(all.filter((v) => v === 0).length, target.label).toBeGreaterThan(0);
+      expect(
+        all.some((v) => typeof v === "number" && v > 0),
+        target.label,
+      ).toBe(true);
+      // Every interval of the range has a row, from before the run's first sample to after its last.
+      const first = series[0]?.values[0]?.[0];
+      const last = series[0]?.values.at(-1)?.[0];
+      expect(typeof first === "number" && first <= range.fromMs + 60_000 - 1000, target.label).toBe(true);
+      expect(typeof last === "number" && last >= range.toMs - 60_000, target.label).toBe(true);
+    }
+  });
+
+  it("a counter with no sample in the whole range has no series at all, so its panels rely on noValue 0", async () => {
+    // OLDER_RUN had no timeout, connection failure, busy agent, failed turn or dropped stream.
+    const older = await runAll(await resolveVariables({ testid: OLDER_RUN }), olderRange);
+    const counterTargets = targets.filter((t) =>
+      ZERO_COUNTERS.some((m) => (t.target.query ?? "").includes(`FROM "${m}"`)),
+    );
+    for (const target of counterTargets) {
+      expect(older.get(target.label), target.label).toEqual([]);
+      // Grafana shows fieldConfig.defaults.noValue in place of "No data" when no series came back.
+      expect((target.panel.fieldConfig?.defaults as { noValue?: string } | undefined)?.noValue, target.label).toBe("0");
+    }
+    // Its own agent turns are there, and are its own, not RUN's.
+    const firstOutput = targetOf("Agent first output p50 / p95 by observed_by").label;
+    expect(nonNull(older.get(firstOutput) ?? [])).toBeGreaterThan(0);
+    expect(older.get(firstOutput)).not.toEqual(runResults.get(firstOutput));
+    expect(nonNull(older.get(targetOf("Agent turns per second").label) ?? [])).toBeGreaterThan(0);
   });
 });

@@ -119,11 +119,14 @@ describe("dashboard JSON structure", () => {
     }
   });
 
-  it("names every series for the legend: the grouped tag's value, else the select's AS name", () => {
+  it("names every series for the legend: the grouped tag's value (and the column when several), else the AS name", () => {
     for (const { target, label } of panelTargets(dashboard)) {
-      const groupedTag = /GROUP BY time\(\$__interval\), "(\w+)"/.exec(target.query ?? "")?.[1];
+      const query = target.query ?? "";
+      const groupedTag = /GROUP BY time\(\$__interval\), "(\w+)"/.exec(query)?.[1];
+      const columns = (/^SELECT (.+) FROM /.exec(query)?.[1] ?? "").split(/ AS "[^"]+"/).length - 1;
       // Without an alias Grafana's InfluxQL legend falls back to "<measurement>.<column>".
-      expect(target.alias, label).toBe(groupedTag === undefined ? "$col" : `$tag_${groupedTag}`);
+      const expected = groupedTag === undefined ? "$col" : `$tag_${groupedTag}${columns > 1 ? " $col" : ""}`;
+      expect(target.alias, label).toBe(expected);
     }
   });
 
@@ -162,7 +165,7 @@ describe("dashboard JSON structure", () => {
 
   it("has the issue's rows and draws the k6 thresholds as lines", () => {
     const rows = dashboard.panels.filter((p) => p.type === "row").map((p) => p.title);
-    for (const title of ["Load", "Latency", "Errors", "Journeys", "MCP and OAuth", "SSE"])
+    for (const title of ["Load", "Latency", "Errors", "Journeys", "MCP and OAuth", "SSE", "Agents"])
       expect(rows).toContain(title);
     const withLines = dataPanels(dashboard).filter(
       (p) => p.fieldConfig?.defaults?.custom?.thresholdsStyle?.mode !== undefined,
@@ -178,6 +181,66 @@ describe("dashboard JSON structure", () => {
         withLines.some((p) => p.targets?.some((t) => t.query?.includes(`"endpoint" = '${row.tags?.endpoint}'`))),
         `panel for endpoint ${row.tags?.endpoint}`,
       ).toBe(true);
+    }
+  });
+});
+
+describe("Agents row", () => {
+  const dashboard = loadCommittedDashboard();
+  const start = dashboard.panels.findIndex((p) => p.type === "row" && p.title === "Agents");
+  const next = dashboard.panels.findIndex((p, i) => i > start && p.type === "row");
+  const panels = dashboard.panels.slice(start + 1, next < 0 ? undefined : next);
+  const query = (title: string): string => panels.find((p) => p.title === title)?.targets?.[0]?.query ?? "";
+
+  it("is an open row with the turn, first-output, counter and watcher panels, on the new metrics", () => {
+    expect(start).toBeGreaterThan(0);
+    expect(dashboard.panels[start]?.collapsed).toBe(false);
+    expect(panels.map((p) => p.title)).toEqual([
+      "Agent turn duration p50 / p95 / p99",
+      "Agent first output p50 / p95 by observed_by",
+      "Agent turns per second",
+      "Agent turn failures",
+      "Busy refusals per second",
+      "Watcher events per second",
+      "SSE delivery lag p95",
+      "Watcher streams dropped",
+    ]);
+    expect(query("Agent turn duration p50 / p95 / p99")).toMatch(
+      /^SELECT percentile\("value", 50\) AS "p50", percentile\("value", 95\) AS "p95", percentile\("value", 99\) AS "p99" FROM "agent_turn_duration" /,
+    );
+    expect(query("Agent first output p50 / p95 by observed_by")).toMatch(
+      /FROM "agent_first_output" .* GROUP BY time\(\$__interval\), "observed_by" fill\(none\)$/,
+    );
+    expect(query("Agent turn failures")).toMatch(
+      /FROM "agent_turn_failures" .* GROUP BY time\(\$__interval\), "reason" fill\(0\)$/,
+    );
+    expect(query("SSE delivery lag p95")).toMatch(
+      /^SELECT percentile\("value", 95\) AS "p95" FROM "sse_delivery_lag" /,
+    );
+    // Every description says why nothing is per agent.
+    for (const p of panels) expect((p as { description?: string }).description, p.title).toContain("no per-agent tag");
+  });
+
+  it("counter panels fill empty intervals with 0 and show 0 (not No data) when the counter has no series", () => {
+    const counters = [
+      "timeout_count",
+      "connection_failures",
+      "agent_turn_failures",
+      "agent_busy_total",
+      "sse_streams_dropped",
+    ];
+    for (const metric of counters) {
+      const withIt = dataPanels(dashboard).filter((p) => p.targets?.some((t) => t.query?.includes(`FROM "${metric}"`)));
+      expect(withIt.length, metric).toBeGreaterThan(0);
+      for (const p of withIt) {
+        expect(p.targets?.[0]?.query, p.title).toMatch(/ fill\(0\)$/);
+        expect((p.fieldConfig?.defaults as { noValue?: string } | undefined)?.noValue, p.title).toBe("0");
+      }
+    }
+    // Trends keep "No data": no sample means no latency to show, not a latency of 0.
+    for (const title of ["Agent turn duration p50 / p95 / p99", "SSE delivery lag p95"]) {
+      const p = panels.find((x) => x.title === title);
+      expect((p?.fieldConfig?.defaults as { noValue?: string } | undefined)?.noValue, title).toBeUndefined();
     }
   });
 });

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { InfluxQLQueryBuilder, ident, literal, percentile, perSecond } from "../../infra/grafana/src/influxql";
 import { thresholdSteps } from "../../infra/grafana/src/panels";
-import { conditionsFor, parseCondition, rowsTaggedBy } from "../../infra/grafana/src/thresholds";
+import { baseRow, conditionsFor, parseCondition, rowsTaggedBy } from "../../infra/grafana/src/thresholds";
+import { THRESHOLD_TABLE } from "../../k6/src/thresholds";
 import {
   expandQuery,
   formatInterval,
@@ -62,12 +63,23 @@ describe("thresholds from the k6 table", () => {
   });
 
   it("finds the overall, per-endpoint and per-scenario rows", () => {
-    expect(conditionsFor("http_req_duration").map((c) => c.statistic)).toEqual(["p(95)", "p(99)"]);
-    expect(conditionsFor("http_req_duration", { endpoint: "status" })).toEqual([
-      { statistic: "p(95)", operator: "<", limit: 200 },
-    ]);
+    // The run-wide row fixes kind:call (GET /events streams last as long as they are watched); panels filter on it.
+    const overall = baseRow("http_req_duration");
+    expect(overall.tags).toEqual({ kind: "call" });
+    expect(overall.conditions.map((c) => c.statistic)).toEqual(["p(95)", "p(99)"]);
+    expect(baseRow("no_such_metric")).toEqual({ tags: {}, conditions: [] });
+    // Whatever limit the k6 table sets for /status (read from it, so a recalibration does not break this test).
+    const status = THRESHOLD_TABLE.find((r) => r.metric === "http_req_duration" && r.tags?.endpoint === "status");
+    expect(status).toBeDefined();
+    expect(conditionsFor("http_req_duration", { endpoint: "status" })).toEqual(status?.conditions.map(parseCondition));
+    expect(conditionsFor("http_req_duration", { endpoint: "status" })[0]?.statistic).toBe("p(95)");
     expect(rowsTaggedBy("http_req_duration", "endpoint").map((r) => r.tagValue)).toContain("mcp_initialize");
-    expect(rowsTaggedBy("http_req_duration", "scenario")).toHaveLength(6);
+    const scenarios = rowsTaggedBy("http_req_duration", "scenario");
+    expect(scenarios).toHaveLength(6);
+    for (const row of scenarios) expect(row.otherTags, row.tagValue).toEqual({ kind: "call" });
+    expect(rowsTaggedBy("http_req_duration", "endpoint").every((r) => Object.keys(r.otherTags).length === 0)).toBe(
+      true,
+    );
   });
 
   it("colours the breach side of each line", () => {

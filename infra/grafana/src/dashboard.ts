@@ -1,5 +1,5 @@
 // "AgentAPI load test": one dashboard for one k6 run at a time (the `testid` variable), read top to bottom as
-// load → latency → errors → journeys → MCP/OAuth → SSE.
+// load → latency → errors → journeys → MCP/OAuth → SSE → agents.
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import {
   DashboardBuilder,
@@ -12,7 +12,7 @@ import {
 import { InfluxQLQueryBuilder, count, max, mean, percentile, perSecond, sum } from "./influxql";
 import { CUSTOM, ENDPOINT_TAGGED, K6, UNSCOPED_METRICS } from "./metrics";
 import { timeseries } from "./panels";
-import { conditionsFor, rowsTaggedBy, type Statistic, type ThresholdCondition } from "./thresholds";
+import { baseRow, conditionsFor, rowsTaggedBy, type Statistic, type ThresholdCondition } from "./thresholds";
 import { variables } from "./variables";
 
 export const DASHBOARD_UID = "agentapi-load";
@@ -112,18 +112,31 @@ function loadRow(): cog.Builder<Panel>[] {
   ];
 }
 
+/** Filters a query on fixed tags (those a threshold row names besides its breakdown tag). */
+function whereTags(query: InfluxQLQueryBuilder, tags: Record<string, string>): InfluxQLQueryBuilder {
+  for (const [key, value] of Object.entries(tags)) query.whereTag(key, value);
+  return query;
+}
+
+/** `{kind:call}` for a description, or "" without tags. */
+function tagText(tags: Record<string, string>): string {
+  const entries = Object.entries(tags);
+  return entries.length === 0 ? "" : `{${entries.map(([k, v]) => `${k}:${v}`).join(",")}}`;
+}
+
 function perTagLatencyPanels(tagKey: "endpoint" | "scenario"): cog.Builder<Panel>[] {
-  return rowsTaggedBy(K6.httpReqDuration, tagKey).map(({ tagValue, conditions }) => {
+  return rowsTaggedBy(K6.httpReqDuration, tagKey).map(({ tagValue, conditions, otherTags }) => {
     const limits = conditions.filter((c) => c.statistic.startsWith("p("));
     const shown = [...new Set([95, ...limits.map(percentileOf)])].sort((a, b) => a - b);
     const query = new InfluxQLQueryBuilder("A").from(K6.httpReqDuration).whereTag(tagKey, tagValue);
+    whereTags(query, otherTags);
     // The fixed tag replaces the variable of the same name; the other variable still narrows the panel.
     query.whereVariable(tagKey === "endpoint" ? "scenario" : "endpoint");
     for (const p of shown) query.select(percentile(p), `p${p}`);
     query.alias(COLUMN_LEGEND);
     return timeseries({
       title: `${tagKey === "endpoint" ? "Endpoint" : "Scenario"} ${tagValue}: latency vs threshold`,
-      description: `http_req_duration{${tagKey}:${tagValue}} against its k6 thresholds (${conditions
+      description: `http_req_duration${tagText({ [tagKey]: tagValue, ...otherTags })} against its k6 thresholds (${conditions
         .map((c) => `${c.statistic}${c.operator}${c.limit}`)
         .join(", ")}).`,
       unit: "ms",
@@ -136,14 +149,20 @@ function perTagLatencyPanels(tagKey: "endpoint" | "scenario"): cog.Builder<Panel
 }
 
 function latencyRow(): cog.Builder<Panel>[] {
-  const overallP95 = percentileLimits(K6.httpReqDuration, undefined, ["p(95)"]);
+  // The run-wide latency row may fix a tag (kind:call leaves GET /events streams out); the panels that draw its
+  // limits plot exactly what it judges.
+  const overall = baseRow(K6.httpReqDuration);
+  const overallLimits = overall.conditions.filter((c) => c.statistic.startsWith("p("));
+  const overallP95 = overallLimits.filter((c) => c.statistic === "p(95)");
+  const filtered = tagText(overall.tags);
+  const scope = filtered === "" ? "" : ` (${filtered}, as its threshold)`;
   return [
     timeseries({
       title: "HTTP latency p50 / p95 / p99",
-      description: "http_req_duration percentiles with the overall k6 thresholds as dashed lines.",
+      description: `http_req_duration${filtered} percentiles with the overall k6 thresholds as dashed lines.`,
       unit: "ms",
-      limits: percentileLimits(K6.httpReqDuration),
-      targets: [percentiles(K6.httpReqDuration)],
+      limits: overallLimits,
+      targets: [whereTags(percentiles(K6.httpReqDuration), overall.tags)],
     }),
     timeseries({
       title: "Server wait p95 by endpoint",
@@ -155,20 +174,26 @@ function latencyRow(): cog.Builder<Panel>[] {
     }),
     timeseries({
       title: "p95 by endpoint",
-      description: "http_req_duration p95 per endpoint; the dashed line is the overall p95 threshold.",
+      description: `http_req_duration${scope} p95 per endpoint; the dashed line is the overall p95 threshold.`,
       unit: "ms",
       limits: overallP95,
       targets: [
-        scoped("A", K6.httpReqDuration).select(percentile(95), "p95").groupByTag("endpoint").alias("$tag_endpoint"),
+        whereTags(scoped("A", K6.httpReqDuration), overall.tags)
+          .select(percentile(95), "p95")
+          .groupByTag("endpoint")
+          .alias("$tag_endpoint"),
       ],
     }),
     timeseries({
       title: "p95 by scenario",
-      description: "http_req_duration p95 per scenario; the dashed line is the overall p95 threshold.",
+      description: `http_req_duration${scope} p95 per scenario; the dashed line is the overall p95 threshold.`,
       unit: "ms",
       limits: overallP95,
       targets: [
-        scoped("A", K6.httpReqDuration).select(percentile(95), "p95").groupByTag("scenario").alias("$tag_scenario"),
+        whereTags(scoped("A", K6.httpReqDuration), overall.tags)
+          .select(percentile(95), "p95")
+          .groupByTag("scenario")
+          .alias("$tag_scenario"),
       ],
     }),
   ];
@@ -179,12 +204,18 @@ function latencyThresholdsRow(): cog.Builder<Panel>[] {
   return [...perTagLatencyPanels("endpoint"), ...perTagLatencyPanels("scenario")];
 }
 
-/** Events per interval of a counter, stacked by the tag that best says where they happen. */
+/** What a counter panel shows when its metric has no series at all in the range (see TimeseriesSpec.noValue). */
+const COUNTER_NO_VALUE = "0";
+
+/**
+ * Events per interval of a counter, stacked by the tag that best says where they happen. Intervals without a
+ * sample are 0 (`fill(0)`), and a counter that never got a sample in the range reads 0, not "No data".
+ */
 function countPanel(
   title: string,
   description: string,
   metric: string,
-  by: "scenario" | "endpoint",
+  by: "scenario" | "endpoint" | "reason",
   width = 8,
 ): cog.Builder<Panel> {
   return timeseries({
@@ -194,9 +225,32 @@ function countPanel(
     width,
     style: "bars",
     stacked: true,
+    noValue: COUNTER_NO_VALUE,
     // A run-wide `count<N` limit: one interval reaching N already breaches it.
     limits: conditionsFor(metric, undefined, ["count"]),
     targets: [scoped("A", metric).select(sum(), "count").groupByTag(by).fill("0").alias(`$tag_${by}`)],
+  });
+}
+
+/** A counter per second, one series per value of `by` (or one series), 0 where nothing happened. */
+function ratePanel(
+  title: string,
+  description: string,
+  metric: string,
+  by: "scenario" | "observed_by" | undefined,
+  column = "per second",
+  width = 8,
+): cog.Builder<Panel> {
+  const query = scoped("A", metric).select(perSecond(), column);
+  if (by !== undefined) query.groupByTag(by);
+  return timeseries({
+    title,
+    description,
+    unit: "short",
+    width,
+    min: 0,
+    noValue: COUNTER_NO_VALUE,
+    targets: [query.fill("0").alias(by === undefined ? COLUMN_LEGEND : `$tag_${by}`)],
   });
 }
 
@@ -293,6 +347,84 @@ function journeysRow(): cog.Builder<Panel>[] {
   ];
 }
 
+const FLEET_WIDE =
+  "Fleet-wide: samples carry no per-agent tag (hundreds of agents would make as many series), so no panel is per agent.";
+
+/** The agent turn as its user feels it (agent_conversation) and the watchers' streams (event_watchers). */
+function agentsRow(): cog.Builder<Panel>[] {
+  const firstOutput = scoped("A", CUSTOM.agentFirstOutput);
+  for (const p of [50, 95] as const) firstOutput.select(percentile(p), `p${p}`);
+  return [
+    timeseries({
+      title: "Agent turn duration p50 / p95 / p99",
+      description: `An accepted prompt, from POST /message sent → the agent back to stable (agent_turn_duration), with its k6 thresholds. ${FLEET_WIDE}`,
+      unit: "ms",
+      width: 8,
+      limits: percentileLimits(CUSTOM.agentTurnDuration),
+      targets: [percentiles(CUSTOM.agentTurnDuration)],
+    }),
+    timeseries({
+      title: "Agent first output p50 / p95 by observed_by",
+      description:
+        "An accepted prompt, from POST /message sent → the first agent message_update after it (agent_first_output), seen on " +
+        `the /events stream (sse) or by polling /messages (poll). ${FLEET_WIDE}`,
+      unit: "ms",
+      width: 8,
+      limits: percentileLimits(CUSTOM.agentFirstOutput),
+      targets: [firstOutput.groupByTag("observed_by").alias("$tag_observed_by $col")],
+    }),
+    ratePanel(
+      "Agent turns per second",
+      `Prompts the agents accepted and answered (agent_turns), per second across the fleet. ${FLEET_WIDE}`,
+      CUSTOM.agentTurns,
+      undefined,
+      "turns/s",
+    ),
+    countPanel(
+      "Agent turn failures",
+      "Turns that did not return to stable within the bound (not_stable) or left no reply in /messages " +
+        `(reply_missing): agent_turn_failures by reason. ${FLEET_WIDE}`,
+      CUSTOM.agentTurnFailures,
+      "reason",
+    ),
+    ratePanel(
+      "Busy refusals per second",
+      "Prompts refused because the agent was still running (agent_busy_total), per second by scenario; expected " +
+        `when prompts meet a working agent, not a failure. ${FLEET_WIDE}`,
+      CUSTOM.agentBusy,
+      "scenario",
+    ),
+    ratePanel(
+      "Watcher events per second",
+      `Events the watchers' /events streams delivered (watcher_events), per second by observed_by. ${FLEET_WIDE}`,
+      CUSTOM.watcherEvents,
+      "observed_by",
+    ),
+    timeseries({
+      title: "SSE delivery lag p95",
+      description:
+        "Receive time − the event's message time for live message_update events (sse_delivery_lag p95), by " +
+        `observed_by, with its k6 thresholds. ${FLEET_WIDE}`,
+      unit: "ms",
+      width: 12,
+      limits: percentileLimits(CUSTOM.sseDeliveryLag, undefined, ["p(95)"]),
+      targets: [
+        scoped("A", CUSTOM.sseDeliveryLag)
+          .select(percentile(95), "p95")
+          .groupByTag("observed_by")
+          .alias("$tag_observed_by"),
+      ],
+    }),
+    countPanel(
+      "Watcher streams dropped",
+      `Watcher /events streams that ended before the watch did (sse_streams_dropped). ${FLEET_WIDE}`,
+      CUSTOM.sseStreamsDropped,
+      "scenario",
+      12,
+    ),
+  ];
+}
+
 function mcpOauthRow(): cog.Builder<Panel>[] {
   return [
     timeseries({
@@ -347,6 +479,8 @@ const ROWS: readonly RowSpec[] = [
   { title: "Journeys", panels: journeysRow },
   { title: "MCP and OAuth", panels: mcpOauthRow },
   { title: "SSE", panels: sseRow },
+  // Last, so the panel ids of the rows above (links with ?viewPanel=<id>) stay as they were.
+  { title: "Agents", panels: agentsRow },
 ];
 
 /** Sets a fixed id on whatever a builder produces: the SDK leaves ids to the caller. */

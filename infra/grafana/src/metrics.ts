@@ -32,6 +32,14 @@ export const CUSTOM = {
   toolExecutionSuccess: "tool_execution_success_rate",
   disconnectSuccess: "disconnect_success_rate",
   sseTimeToFirstEvent: "sse_time_to_first_event",
+  // Agents (agent_conversation, event_watchers). No per-agent tag on any of them (series would grow with the fleet).
+  agentTurnDuration: "agent_turn_duration",
+  agentFirstOutput: "agent_first_output",
+  agentTurns: "agent_turns",
+  agentTurnFailures: "agent_turn_failures",
+  watcherEvents: "watcher_events",
+  sseDeliveryLag: "sse_delivery_lag",
+  sseStreamsDropped: "sse_streams_dropped",
 } as const satisfies Record<string, CustomMetricName>;
 
 /** Metrics whose samples carry the suite's `endpoint` tag: k6's HTTP metrics and the per-request counters. */

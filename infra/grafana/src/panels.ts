@@ -22,6 +22,12 @@ export interface TimeseriesSpec {
   stacked?: boolean;
   min?: number;
   max?: number;
+  /**
+   * What Grafana shows instead of "No data" when the queries return no series at all (Grafana's field option
+   * `noValue`). Counter panels use "0": a counter that never got a sample in the range has no series in InfluxDB,
+   * which `fill(0)` cannot fill, and "no timeouts" should read 0.
+   */
+  noValue?: string;
 }
 
 const OK = "green";
@@ -65,6 +71,7 @@ export function timeseries(spec: TimeseriesSpec): PanelBuilder {
   if (spec.stacked) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
   if (spec.min !== undefined) panel.min(spec.min);
   if (spec.max !== undefined) panel.max(spec.max);
+  if (spec.noValue !== undefined) panel.noValue(spec.noValue);
   const limits = spec.limits ?? [];
   if (limits.length > 0) {
     panel

@@ -51,14 +51,38 @@ export function conditionsFor(
     .filter((c) => statistics === undefined || statistics.includes(c.statistic));
 }
 
-/** Rows for one metric whose only tag is `tagKey` (e.g. per-endpoint latency limits), in table order. */
-export function rowsTaggedBy(metric: string, tagKey: string): { tagValue: string; conditions: ThresholdCondition[] }[] {
-  const rows: { tagValue: string; conditions: ThresholdCondition[] }[] = [];
+/** What a breakdown row says: the value of its breakdown tag, its conditions, and any further fixed tags. */
+export interface TaggedRow {
+  tagValue: string;
+  conditions: ThresholdCondition[];
+  /** Tags the row fixes besides `tagKey` (e.g. `kind: call`); a panel plotting the row filters on them too. */
+  otherTags: Record<string, string>;
+}
+
+/** Rows for one metric tagged with `tagKey` (e.g. per-endpoint latency limits), in table order. */
+export function rowsTaggedBy(metric: string, tagKey: string): TaggedRow[] {
+  const rows: TaggedRow[] = [];
   for (const row of thresholdRows()) {
-    const keys = Object.keys(row.tags ?? {});
     const tagValue = row.tags?.[tagKey];
-    if (row.metric !== metric || keys.length !== 1 || tagValue === undefined) continue;
-    rows.push({ tagValue, conditions: row.conditions.map(parseCondition) });
+    if (row.metric !== metric || tagValue === undefined) continue;
+    const otherTags = Object.fromEntries(Object.entries(row.tags ?? {}).filter(([k]) => k !== tagKey));
+    rows.push({ tagValue, conditions: row.conditions.map(parseCondition), otherTags });
   }
   return rows;
+}
+
+/**
+ * The metric's run-wide row: the first one tagged with none of `breakdownTags` (it may still fix a tag, e.g.
+ * `http_req_duration{kind:call}` leaves streams out). No such row: no tags, no conditions.
+ */
+export function baseRow(
+  metric: string,
+  breakdownTags: readonly string[] = ["endpoint", "scenario"],
+): { tags: Record<string, string>; conditions: ThresholdCondition[] } {
+  const row = thresholdRows().find(
+    (r) => r.metric === metric && !Object.keys(r.tags ?? {}).some((k) => breakdownTags.includes(k)),
+  );
+  return row
+    ? { tags: { ...(row.tags ?? {}) }, conditions: row.conditions.map(parseCondition) }
+    : { tags: {}, conditions: [] };
 }

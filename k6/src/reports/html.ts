@@ -1,14 +1,17 @@
 // summary.html: one self-contained page — verdict, every threshold, latency per endpoint and per scenario,
-// custom metrics, checks — with inline CSS and inline SVG charts. No scripts, fonts or images from anywhere.
+// Agents, custom metrics, checks — with inline CSS and inline SVG charts. No scripts, fonts or images from anywhere.
 
 import { CUSTOM_METRICS } from "../metric-catalog";
+import { AGENTS_NOTE, agentFigures } from "./agents";
 import type { ReportMeta } from "./meta";
 import {
   allChecks,
   breakdownBy,
   formatValue,
+  hasNoSamples,
   thresholdResults,
   verdict,
+  withZeroCounters,
   type Breakdown,
   type SummaryData,
   type ThresholdResult,
@@ -26,19 +29,36 @@ table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde1
 th,td{padding:6px 10px;border-bottom:1px solid #eceff3;text-align:left;vertical-align:top}
 th{background:#eef1f5;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.bad td{background:#fdecea}.ok{color:#1a7f37;font-weight:700}.ko{color:#c62828;font-weight:700}
+.skip{color:#5b6475;font-weight:700}
 svg{background:#fff;border:1px solid #dde1e7;margin-top:8px}
 .chart-label{font-size:12px;fill:#1d2330}.chart-value{font-size:11px;fill:#5b6475}
 `;
 
+/** A condition on an empty metric shows "no samples", not k6's 0 ("pass 0.00ms" would claim a measurement). */
 function thresholdRows(results: ThresholdResult[]): string {
   return results
-    .map(
-      (r) =>
+    .map((r) => {
+      const shown = r.noSamples ? "no samples" : formatValue(r.observed, r.type, r.isTime, r.statistic);
+      const [css, word] = !r.ok ? ["ko", "FAIL"] : r.noSamples ? ["skip", "skipped"] : ["ok", "pass"];
+      return (
         `<tr class="${r.ok ? "" : "bad"}"><td>${escapeMarkup(r.key)}</td><td><code>${escapeMarkup(r.condition)}</code></td>` +
-        `<td class="num">${escapeMarkup(formatValue(r.observed, r.type, r.isTime, r.statistic))}</td>` +
-        `<td class="${r.ok ? "ok" : "ko"}">${r.ok ? "pass" : "FAIL"}</td></tr>`,
+        `<td class="num">${escapeMarkup(shown)}</td><td class="${css}">${word}</td></tr>`
+      );
+    })
+    .join("\n");
+}
+
+function agentsTable(data: SummaryData): string {
+  const rows = agentFigures(data)
+    .map(
+      (f) =>
+        `<tr><td>${escapeMarkup(f.label)}</td><td class="num">${escapeMarkup(f.value)}</td><td><code>${escapeMarkup(f.key)}</code></td></tr>`,
     )
     .join("\n");
+  return (
+    `<p class="meta">${escapeMarkup(AGENTS_NOTE)}</p>` +
+    `<table><thead><tr><th>measure</th><th>value</th><th>metric</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
 }
 
 const LATENCY_STATS = ["count", "avg", "med", "p(90)", "p(95)", "p(99)", "max"] as const;
@@ -109,7 +129,7 @@ function customMetricsTable(data: SummaryData): string {
   const rows = CUSTOM_METRICS.map((spec) => {
     const m = data.metrics[spec.name];
     let shown = "no samples";
-    if (m) {
+    if (m && !hasNoSamples(m)) {
       const isTime = m.contains === "time";
       if (m.type === "trend") {
         shown = ["avg", "p(95)", "max"].map((s) => `${s}=${formatValue(m.values[s], m.type, isTime, s)}`).join(" ");
@@ -154,7 +174,8 @@ function overview(data: SummaryData): string {
   return `<table><tbody>${items.map(([k, val]) => `<tr><th>${k}</th><td class="num">${escapeMarkup(val)}</td></tr>`).join("")}</tbody></table>`;
 }
 
-export function renderHtml(data: SummaryData, meta: ReportMeta): string {
+export function renderHtml(raw: SummaryData, meta: ReportMeta): string {
+  const data = withZeroCounters(raw);
   const results = thresholdResults(data);
   const outcome = verdict(data);
   const limits = p95Limits(results);
@@ -168,7 +189,7 @@ export function renderHtml(data: SummaryData, meta: ReportMeta): string {
 <h1>AgentAPI load test — ${escapeMarkup(meta.profile)} profile</h1>
 <div class="meta">test id ${escapeMarkup(meta.testId)} · generated ${escapeMarkup(meta.generatedAt)} · SSE via ${escapeMarkup(meta.eventsTransport)}</div>
 <div class="meta">${escapeMarkup(meta.config)}</div>
-<div class="verdict ${outcome.passed ? "pass" : "fail"}">${outcome.passed ? "PASS" : "FAIL"} — ${outcome.total - outcome.failed} of ${outcome.total} thresholds met</div>
+<div class="verdict ${outcome.passed ? "pass" : "fail"}">${outcome.passed ? "PASS" : "FAIL"} — ${outcome.met} of ${outcome.total - outcome.noSamples} thresholds met${outcome.noSamples > 0 ? `, ${outcome.noSamples} without samples` : ""}</div>
 <h2>Overview</h2>
 ${overview(data)}
 <h2>Thresholds</h2>
@@ -181,6 +202,8 @@ ${latencyTable(endpoints, "endpoint")}
 <h2>Latency per scenario</h2>
 ${p95Chart(scenarios, limits, "p95 latency per scenario")}
 ${latencyTable(scenarios, "scenario")}
+<h2>Agents</h2>
+${agentsTable(data)}
 <h2>Custom metrics</h2>
 ${customMetricsTable(data)}
 <h2>Checks</h2>

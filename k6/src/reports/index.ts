@@ -3,7 +3,7 @@
 import { renderHtml } from "./html";
 import { renderJunit } from "./junit";
 import type { ReportMeta } from "./meta";
-import type { SummaryData } from "./summary-data";
+import { withZeroCounters, type SummaryData } from "./summary-data";
 import { renderText } from "./text";
 
 export type { ReportMeta } from "./meta";
@@ -17,7 +17,12 @@ export function reportFiles(reportDir: string): { json: string; html: string; ju
   };
 }
 
-export function renderReports(data: SummaryData, meta: ReportMeta, reportDir: string): Record<string, string> {
+/**
+ * Every report from one summary: k6's data plus the custom counters k6 left out for lack of samples (count 0,
+ * `synthesized: true`), so summary.json, summary.html, JUnit and stdout all show those counters as 0.
+ */
+export function renderReports(raw: SummaryData, meta: ReportMeta, reportDir: string): Record<string, string> {
+  const data = withZeroCounters(raw);
   const files = reportFiles(reportDir);
   return {
     stdout: renderText(data, meta, [files.json, files.html, files.junit]),

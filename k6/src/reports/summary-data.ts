@@ -1,11 +1,18 @@
 // The part of k6's end-of-test summary object (the argument of handleSummary) the reports read.
 // Pure types and helpers; no k6 imports, so the renderers run in Node tests too.
 
+import { CUSTOM_METRICS } from "../metric-catalog";
+
 export interface SummaryMetric {
   type: "counter" | "gauge" | "rate" | "trend";
   contains: "default" | "time" | "data";
   values: Record<string, number>;
   thresholds?: Record<string, { ok: boolean }>;
+  /**
+   * Set by the reports (never by k6) on a custom counter k6 left out because it got no sample: k6 omits such
+   * metrics from its summary, and the reports add them back as count 0 / rate 0 so "no timeouts" reads as 0.
+   */
+  synthesized?: true;
 }
 
 export interface SummaryCheck {
@@ -40,6 +47,11 @@ export interface ThresholdResult {
   observed: number | null;
   /** Which statistic `observed` is, e.g. `p(95)`, `rate`, `count`. */
   statistic: string;
+  /**
+   * The metric got no sample: k6 still judged the condition (on 0), but `observed` means nothing. Trends (count 0)
+   * and rates (no passes, no fails) only; a counter's 0 is a real observation ("no timeouts").
+   */
+  noSamples: boolean;
   type: SummaryMetric["type"];
   isTime: boolean;
 }
@@ -77,6 +89,7 @@ export function thresholdResults(data: SummaryData): ThresholdResult[] {
         ok: m.thresholds[condition]?.ok === true,
         observed: typeof observed === "number" ? observed : null,
         statistic,
+        noSamples: hasNoSamples(m),
         type: m.type,
         isTime: m.contains === "time",
       });
@@ -110,10 +123,51 @@ export function breakdownBy(data: SummaryData, metric: string, tag: string): Bre
   return rows.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
 }
 
-export function verdict(data: SummaryData): { passed: boolean; failed: number; total: number } {
+/**
+ * k6's verdict (any failed condition fails the run) and how the conditions split: met (held, on samples), failed
+ * (k6 failed them, with or without samples), and without samples (held only because k6 judged an empty metric as 0).
+ */
+export function verdict(data: SummaryData): {
+  passed: boolean;
+  failed: number;
+  met: number;
+  noSamples: number;
+  total: number;
+} {
   const results = thresholdResults(data);
   const failed = results.filter((r) => !r.ok).length;
-  return { passed: failed === 0, failed, total: results.length };
+  const noSamples = results.filter((r) => r.ok && r.noSamples).length;
+  return { passed: failed === 0, failed, met: results.length - failed - noSamples, noSamples, total: results.length };
+}
+
+/**
+ * True when the summary says the metric got no sample: a trend with count 0 (needs `count` in summaryTrendStats,
+ * which the suite sets) or a rate with neither passes nor fails. Counters and gauges: false (0 is a value).
+ */
+export function hasNoSamples(m: SummaryMetric): boolean {
+  if (m.type === "trend") return m.values.count === 0;
+  if (m.type === "rate") return m.values.passes === 0 && m.values.fails === 0;
+  return false;
+}
+
+/** The catalog's counters, which the reports always show (as 0 when k6 left them out). */
+export const CUSTOM_COUNTERS: ReadonlyArray<string> = CUSTOM_METRICS.filter((m) => m.type === "counter").map(
+  (m) => m.name,
+);
+
+/**
+ * The summary with every custom counter k6 omitted (no sample during the run) added in k6's counter shape,
+ * `{ type: "counter", contains: "default", values: { count: 0, rate: 0 } }`, plus `synthesized: true`. Trends,
+ * rates and gauges without samples are not added: they have no value to show. The input is not modified.
+ */
+export function withZeroCounters(data: SummaryData): SummaryData {
+  const missing = CUSTOM_COUNTERS.filter((name) => data.metrics[name] === undefined);
+  if (missing.length === 0) return data;
+  const metrics: Record<string, SummaryMetric> = { ...data.metrics };
+  for (const name of missing) {
+    metrics[name] = { type: "counter", contains: "default", values: { count: 0, rate: 0 }, synthesized: true };
+  }
+  return { ...data, metrics };
 }
 
 /** A statistic for people: rates as percentages, times in ms/s, counts as integers, per-second rates with /s. */

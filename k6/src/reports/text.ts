@@ -1,21 +1,44 @@
 // The readable summary k6 prints on stdout at the end (handleSummary replaces k6's own).
 
 import { CUSTOM_METRICS } from "../metric-catalog";
+import { AGENTS_NOTE, agentFigures } from "./agents";
 import type { ReportMeta } from "./meta";
-import { allChecks, breakdownBy, formatValue, thresholdResults, verdict, type SummaryData } from "./summary-data";
+import {
+  allChecks,
+  breakdownBy,
+  formatValue,
+  hasNoSamples,
+  thresholdResults,
+  verdict,
+  withZeroCounters,
+  type SummaryData,
+  type ThresholdResult,
+} from "./summary-data";
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
 
-export function renderText(data: SummaryData, meta: ReportMeta, reportFiles: ReadonlyArray<string>): string {
+/** ✓ met, ✗ failed, – held only on an empty metric (k6 judged it as 0). */
+function mark(r: ThresholdResult): string {
+  return !r.ok ? "✗" : r.noSamples ? "–" : "✓";
+}
+
+function observed(r: ThresholdResult): string {
+  if (r.noSamples) return r.ok ? "no samples" : "no samples (k6 judged it as 0 and failed it)";
+  return `${r.statistic}=${formatValue(r.observed, r.type, r.isTime, r.statistic)}`;
+}
+
+export function renderText(raw: SummaryData, meta: ReportMeta, reportFiles: ReadonlyArray<string>): string {
+  const data = withZeroCounters(raw);
   const out: string[] = [];
   const outcome = verdict(data);
   const seconds = (data.state.testRunDurationMs / 1000).toFixed(1);
   out.push("");
   out.push(
-    `agentapi-load ${outcome.passed ? "PASSED" : "FAILED"}: ${outcome.total - outcome.failed}/${outcome.total} thresholds met ` +
-      `(profile ${meta.profile}, ${seconds}s, testid ${meta.testId}, SSE via ${meta.eventsTransport})`,
+    `agentapi-load ${outcome.passed ? "PASSED" : "FAILED"}: ${outcome.met}/${outcome.total - outcome.noSamples} thresholds met ` +
+      `(profile ${meta.profile}, ${seconds}s, testid ${meta.testId}, SSE via ${meta.eventsTransport})` +
+      (outcome.noSamples > 0 ? `; ${outcome.noSamples} without samples` : ""),
   );
   out.push(`  ${meta.config}`);
 
@@ -24,7 +47,7 @@ export function renderText(data: SummaryData, meta: ReportMeta, reportFiles: Rea
   const keyWidth = Math.max(10, ...results.map((r) => r.key.length)) + 2;
   for (const r of results) {
     out.push(
-      `  ${r.ok ? "✓" : "✗"} ${pad(r.key, keyWidth)}${pad(r.condition, 14)}${r.statistic}=${formatValue(r.observed, r.type, r.isTime, r.statistic)}`,
+      `  ${mark(r)} ${pad(r.key, keyWidth)}${pad(r.condition, 14)}${observed(r)}`,
     );
   }
 
@@ -44,13 +67,20 @@ export function renderText(data: SummaryData, meta: ReportMeta, reportFiles: Rea
     }
   }
 
+  out.push("", "AGENTS", `  ${AGENTS_NOTE}`);
+  for (const f of agentFigures(data)) out.push(`  ${pad(f.label, 36)}${f.value}`);
+
   out.push("", "CUSTOM METRICS");
   for (const spec of CUSTOM_METRICS) {
     const m = data.metrics[spec.name];
-    if (!m) continue;
+    if (!m) {
+      out.push(`  ${pad(spec.name, 30)}no samples`);
+      continue;
+    }
     const isTime = m.contains === "time";
-    const shown =
-      m.type === "trend"
+    const shown = hasNoSamples(m)
+      ? "no samples"
+      : m.type === "trend"
         ? `avg=${formatValue(m.values.avg, m.type, isTime, "avg")} p95=${formatValue(m.values["p(95)"], m.type, isTime, "p(95)")}`
         : m.type === "rate"
           ? formatValue(m.values.rate, "rate", false, "rate")
