@@ -2,7 +2,7 @@
 // state (a message_update per message, then a status_change), close. The stock-k6 build swaps this module
 // for events.poll.ts, which has the same exports.
 
-import sse from "k6/x/sse";
+import sse, { type SseResponse } from "k6/x/sse";
 import { metrics } from "../metrics";
 import { isMessageUpdate, isStatusChange, type AgentStatus } from "../lib/guards";
 import type { InitialState } from "./events-state";
@@ -92,6 +92,40 @@ export function readInitialState(baseUrl: string): InitialState {
 /** Wall-clock ms (k6 has no monotonic clock in JS). */
 const now = (): number => Date.now();
 
+type Close = () => void;
+
+/**
+ * GET /events held open until a handler closes it: `onEvent` gets each event's name and parsed data with a close
+ * function; a stream error that is not our own close goes to `onError`. Counts the request as every stream does.
+ */
+function stream(
+  baseUrl: string,
+  onEvent: (name: string, data: unknown, close: Close) => void,
+  onError: (message: string) => void,
+): { res: SseResponse; closedByUs: boolean } {
+  let closedByUs = false;
+  const res = sse.open(
+    `${baseUrl}/events`,
+    { method: "GET", headers: { Accept: "text/event-stream" }, tags: { endpoint: "events", kind: "stream" } },
+    (client) => {
+      const close: Close = () => {
+        closedByUs = true;
+        client.close();
+      };
+      client.on("event", (event) => onEvent(event.name, parse(event.data), close));
+      client.on("error", (e) => {
+        // Closing the body makes xk6-sse's reader fail; that is the close we asked for, not a stream error.
+        if (closedByUs) return;
+        onError(e.error());
+        close();
+      });
+    },
+  );
+  metrics.totalRequests.add(1, { endpoint: "events" });
+  if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events" });
+  return { res, closedByUs };
+}
+
 /**
  * Follow a turn whose prompt was sent at `sentAt` and accepted: open /events, find the prompt's user message, time
  * the first agent message after it and the return to `stable`, then close. Upstream keeps no event buffer, so a
@@ -101,40 +135,25 @@ const now = (): number => Date.now();
 export function watchTurn(baseUrl: string, prompt: string, sentAt: number, boundMs: number): TurnObservation {
   const seen: TurnObservation = { observedBy: "sse", firstOutputMs: null, stableMs: null, error: null };
   let userId: number | null = null;
-  let closing = false;
-  const res = sse.open(
-    `${baseUrl}/events`,
-    { method: "GET", headers: { Accept: "text/event-stream" }, tags: { endpoint: "events", kind: "stream" } },
-    (client) => {
-      const close = (): void => {
-        closing = true;
-        client.close();
-      };
-      client.on("event", (event) => {
-        const data = parse(event.data);
-        if (event.name === "message_update" && isMessageUpdate(data)) {
-          if (data.role === "user" && data.message === prompt) userId = data.id;
-          else if (seen.firstOutputMs === null && isReplyAfter(userId, data.id, data.role)) {
-            seen.firstOutputMs = now() - sentAt;
-          }
-        } else if (event.name === "status_change" && isStatusChange(data)) {
-          if (data.status === "stable" && seen.firstOutputMs !== null) {
-            seen.stableMs = now() - sentAt;
-            close();
-            return;
-          }
+  const { res } = stream(
+    baseUrl,
+    (name, data, close) => {
+      if (name === "message_update" && isMessageUpdate(data)) {
+        if (data.role === "user" && data.message === prompt) userId = data.id;
+        else if (seen.firstOutputMs === null && isReplyAfter(userId, data.id, data.role)) {
+          seen.firstOutputMs = now() - sentAt;
         }
-        if (now() - sentAt > boundMs) close();
-      });
-      client.on("error", (e) => {
-        if (closing) return;
-        seen.error = e.error();
-        close();
-      });
+      } else if (name === "status_change" && isStatusChange(data) && data.status === "stable") {
+        if (seen.firstOutputMs !== null) {
+          seen.stableMs = now() - sentAt;
+          close();
+          return;
+        }
+      }
+      if (now() - sentAt > boundMs) close();
     },
+    (message) => (seen.error = message),
   );
-  metrics.totalRequests.add(1, { endpoint: "events" });
-  if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events" });
   if (seen.error === null && res.error !== "") seen.error = res.error;
   return seen;
 }
@@ -148,46 +167,31 @@ export function watchEvents(baseUrl: string, watchMs: number): WatchObservation 
   const seen: WatchObservation = { observedBy: "sse", events: 0, lagsMs: [], dropped: false, initialStatus: null };
   const started = now();
   let live = false;
-  let closing = false;
-  const res = sse.open(
-    `${baseUrl}/events`,
-    { method: "GET", headers: { Accept: "text/event-stream" }, tags: { endpoint: "events", kind: "stream" } },
-    (client) => {
-      const close = (): void => {
-        closing = true;
-        client.close();
-      };
-      client.on("event", (event) => {
-        const data = parse(event.data);
-        if (!live) {
-          // The initial state ends with the status.
-          if (event.name === "status_change" && isStatusChange(data)) {
-            live = true;
-            seen.initialStatus = data.status;
-            if (data.status === "stable") close();
-          }
-          return;
+  const { res, closedByUs } = stream(
+    baseUrl,
+    (name, data, close) => {
+      if (!live) {
+        // The initial state ends with the status.
+        if (name === "status_change" && isStatusChange(data)) {
+          live = true;
+          seen.initialStatus = data.status;
+          if (data.status === "stable") close();
         }
-        seen.events++;
-        if (event.name === "message_update" && isMessageUpdate(data)) {
-          const sent = Date.parse(data.time);
-          if (Number.isFinite(sent)) seen.lagsMs.push(Math.max(0, now() - sent));
-        } else if (event.name === "status_change" && isStatusChange(data) && data.status === "stable") {
-          close();
-          return;
-        }
-        if (now() - started > watchMs) close();
-      });
-      client.on("error", () => {
-        if (closing) return;
-        seen.dropped = true;
+        return;
+      }
+      seen.events++;
+      if (name === "message_update" && isMessageUpdate(data)) {
+        const sent = Date.parse(data.time);
+        if (Number.isFinite(sent)) seen.lagsMs.push(Math.max(0, now() - sent));
+      } else if (name === "status_change" && isStatusChange(data) && data.status === "stable") {
         close();
-      });
+        return;
+      }
+      if (now() - started > watchMs) close();
     },
+    () => (seen.dropped = true),
   );
-  metrics.totalRequests.add(1, { endpoint: "events" });
-  if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events" });
   // The server ended the stream before the watch closed it.
-  if (res.status === 200 && !closing) seen.dropped = true;
+  if (res.status === 200 && !closedByUs) seen.dropped = true;
   return seen;
 }
