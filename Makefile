@@ -12,16 +12,22 @@ GRAFANA_PORT ?= $(or $(shell sed -n 's/^GRAFANA_PORT=//p' .env 2>/dev/null),3001
 GRAFANA_URL := http://localhost:$(GRAFANA_PORT)
 
 # `make load` knobs (all optional): PROFILE=smoke|local|staging|production, SCENARIOS=a,b, VUS_FACTOR=2,
-# BASE_URL=http://host.docker.internal:3284 (plus OAUTH_BASE_URL/AUTH_URL/MCP_URL, AGENT_ONLY=true).
-LOAD_FLAGS := $(if $(PROFILE),--profile $(PROFILE)) $(if $(SCENARIOS),--scenario $(SCENARIOS)) \
-	$(if $(VUS_FACTOR),--vus-factor $(VUS_FACTOR)) $(if $(BASE_URL),--base-url $(BASE_URL))
+# TIME_SCALE=0.1 (the profile's shape in a tenth of the time), BASE_URL=http://host.docker.internal:3284 (one
+# server; plus OAUTH_BASE_URL/AUTH_URL/MCP_URL, AGENT_ONLY=true), and the fleet: by default each VU gets its own
+# agent of the stub's (docker-compose.yml STUB_AGENTS); AGENTS=n, AGENTAPI_URL_TEMPLATE=url-with-{agent},
+# AGENTAPI_URLS=u1,u2 (a bigger stub fleet: `make up STUB_AGENTS=n`, then `make load AGENTS=n`).
+LOAD_FLAGS := $(strip $(if $(PROFILE),--profile $(PROFILE)) $(if $(SCENARIOS),--scenario $(SCENARIOS)) \
+	$(if $(VUS_FACTOR),--vus-factor $(VUS_FACTOR)) $(if $(TIME_SCALE),--time-scale $(TIME_SCALE)) \
+	$(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(AGENTAPI_URL_TEMPLATE),--agent-url-template '$(AGENTAPI_URL_TEMPLATE)') \
+	$(if $(AGENTS),--agents $(AGENTS)) $(if $(AGENTAPI_URLS),--agent-urls $(AGENTAPI_URLS)))
 
 .PHONY: help up load smoke test down clean logs build ps
 
 help: ## list the targets
 	@echo "agentapi-load - load tests and live dashboards for AgentAPI"
 	@echo
-	@echo "usage: make <target> [PROFILE=smoke|local|staging|production] [SCENARIOS=a,b] [VUS_FACTOR=n] [BASE_URL=url]"
+	@echo "usage: make <target> [PROFILE=smoke|local|staging|production] [SCENARIOS=a,b] [VUS_FACTOR=n] [TIME_SCALE=0.1]"
+	@echo "                     [BASE_URL=url] [AGENTS=n] [AGENTAPI_URL_TEMPLATE=url-with-{agent}] [AGENTAPI_URLS=u1,u2]"
 	@echo
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
 

@@ -6,11 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-readonly SCENARIO_NAMES="authentication mcp_connection tool_execution list_tools disconnect mixed_workload"
+readonly SCENARIO_NAMES="authentication mcp_connection tool_execution list_tools disconnect mixed_workload agent_conversation event_watchers"
 readonly PROFILE_NAMES="smoke local staging production"
 readonly ENV_NAMES="local staging production"
 # The only keys an .env.<name> file may set (targets and profile; never secrets).
-readonly ENV_FILE_KEYS="PROFILE SCENARIOS VUS_FACTOR BASE_URL OAUTH_BASE_URL AUTH_URL MCP_URL AGENT_ONLY"
+readonly ENV_FILE_KEYS="PROFILE SCENARIOS VUS_FACTOR TIME_SCALE BASE_URL AGENTAPI_URL_TEMPLATE AGENTS AGENTAPI_URLS OAUTH_BASE_URL AUTH_URL MCP_URL AGENT_ONLY"
 readonly TARGET_KEYS="BASE_URL OAUTH_BASE_URL AUTH_URL MCP_URL"
 
 usage() {
@@ -23,9 +23,18 @@ Options:
   --env NAME        local (default) | staging | production: targets and profile from .env.NAME
   --profile NAME    smoke | local | staging | production (default: PROFILE from the env file)
   --scenario NAMES  only these scenarios, comma-separated: authentication, mcp_connection, tool_execution,
-                    list_tools, disconnect, mixed_workload (sets SCENARIOS; k6 has no --scenario flag)
+                    list_tools, disconnect, mixed_workload, agent_conversation, event_watchers
+                    (sets SCENARIOS; k6 has no --scenario flag)
   --vus-factor N    scale every stage's VU target by N (a number > 0)
-  --base-url URL    the AgentAPI server (default: the reference target)
+  --time-scale N    the same profile shape in N of the time (0 < N <= 1, e.g. 0.1): every start time, stage
+                    and graceful stop times N, whole seconds, at least 1 s; think times stay THINK_TIME_SCALE's
+  --base-url URL    one AgentAPI server (default: the reference target's fleet under --docker, else
+                    http://localhost:3284); with it, every VU talks to that one server
+  --agent-url-template URL
+                    a fleet: a URL with {agent} (1 ... AGENTS), one agent per VU (sets AGENTAPI_URL_TEMPLATE)
+  --agents N        how many agents the template names (sets AGENTS); under --docker the default template is
+                    the stack's stub fleet, which must have at least N agents (make up STUB_AGENTS=N)
+  --agent-urls LIST a fleet as a comma list of AgentAPI base URLs (sets AGENTAPI_URLS)
   --agent-only      drive only the AgentAPI endpoints (for a real `agentapi server`); sets AGENT_ONLY=true
   --docker          run k6 in the project's image (docker compose) instead of a local k6
   --monitor         stream metrics to InfluxDB and watch them in Grafana (starts both when needed)
@@ -34,12 +43,18 @@ Options:
   -h, --help        show this help
 
 Environment (flags win over the environment, which wins over .env.NAME): PROFILE, SCENARIOS, VUS_FACTOR,
-BASE_URL, OAUTH_BASE_URL, AUTH_URL, MCP_URL, AGENT_ONLY, TESTID (default: a fresh one), CONFIRM_PRODUCTION,
-K6_BIN (local k6 binary, default k6).
+TIME_SCALE, BASE_URL, AGENTAPI_URL_TEMPLATE, AGENTS, AGENTAPI_URLS, OAUTH_BASE_URL, AUTH_URL, MCP_URL, AGENT_ONLY,
+TESTID (default: a fresh one), CONFIRM_PRODUCTION, K6_BIN (local k6 binary, default k6).
+
+Targets: under --docker, with no BASE_URL and no fleet given, each VU gets its own agent of the stack's stub fleet
+(docker-compose.yml: STUB_AGENTS agents, AGENTS of them used). A BASE_URL (flag, environment or .env.NAME) means
+that one server: the default fleet is switched off (AGENTAPI_URL_TEMPLATE and AGENTS passed empty).
 
 Examples:
   ./run-tests.sh --docker --monitor --profile smoke
   ./run-tests.sh --scenario authentication,list_tools --vus-factor 0.5
+  ./run-tests.sh --docker --time-scale 0.1              # the local profile's full shape in about 2 minutes
+  ./run-tests.sh --docker --agent-only --base-url http://host.docker.internal:3284
   ./run-tests.sh --env staging --docker
 EOF
 }
@@ -67,7 +82,11 @@ env_name=local
 flag_profile=""
 flag_scenarios=""
 flag_vus_factor=""
+flag_time_scale=""
 flag_base_url=""
+flag_agent_url_template=""
+flag_agents=""
+flag_agent_urls=""
 flag_agent_only=false
 use_docker=false
 monitor=false
@@ -90,8 +109,16 @@ while [ "$#" -gt 0 ]; do
     --scenario=* | --scenarios=*) flag_scenarios=${1#*=} && shift ;;
     --vus-factor) need_value "$1" "$#" "${2:-}" && flag_vus_factor=$2 && shift 2 ;;
     --vus-factor=*) flag_vus_factor=${1#*=} && shift ;;
+    --time-scale) need_value "$1" "$#" "${2:-}" && flag_time_scale=$2 && shift 2 ;;
+    --time-scale=*) flag_time_scale=${1#*=} && shift ;;
     --base-url) need_value "$1" "$#" "${2:-}" && flag_base_url=$2 && shift 2 ;;
     --base-url=*) flag_base_url=${1#*=} && shift ;;
+    --agent-url-template) need_value "$1" "$#" "${2:-}" && flag_agent_url_template=$2 && shift 2 ;;
+    --agent-url-template=*) flag_agent_url_template=${1#*=} && shift ;;
+    --agents) need_value "$1" "$#" "${2:-}" && flag_agents=$2 && shift 2 ;;
+    --agents=*) flag_agents=${1#*=} && shift ;;
+    --agent-urls) need_value "$1" "$#" "${2:-}" && flag_agent_urls=$2 && shift 2 ;;
+    --agent-urls=*) flag_agent_urls=${1#*=} && shift ;;
     --agent-only) flag_agent_only=true && shift ;;
     --docker) use_docker=true && shift ;;
     --monitor) monitor=true && shift ;;
@@ -122,7 +149,11 @@ done <"$env_file"
 [ -n "$flag_profile" ] && export PROFILE="$flag_profile"
 [ -n "$flag_scenarios" ] && export SCENARIOS="$flag_scenarios"
 [ -n "$flag_vus_factor" ] && export VUS_FACTOR="$flag_vus_factor"
+[ -n "$flag_time_scale" ] && export TIME_SCALE="$flag_time_scale"
 [ -n "$flag_base_url" ] && export BASE_URL="$flag_base_url"
+[ -n "$flag_agent_url_template" ] && export AGENTAPI_URL_TEMPLATE="$flag_agent_url_template"
+[ -n "$flag_agents" ] && export AGENTS="$flag_agents"
+[ -n "$flag_agent_urls" ] && export AGENTAPI_URLS="$flag_agent_urls"
 [ "$flag_agent_only" = true ] && export AGENT_ONLY=true
 export PROFILE="${PROFILE:-local}"
 
@@ -141,24 +172,60 @@ if [ -n "${VUS_FACTOR:-}" ]; then
   fi
 fi
 
+if [ -n "${TIME_SCALE:-}" ]; then
+  # (0, 1]: 1, 1.0, 0.5, .25; not 0, not above 1.
+  if [[ ! $TIME_SCALE =~ ^(1([.]0*)?|0?[.][0-9]+)$ ]] || [[ $TIME_SCALE =~ ^0?[.]0*$ ]]; then
+    usage_error "--time-scale must be a number in (0, 1], e.g. 0.1 (got '$TIME_SCALE')"
+  fi
+fi
+
 if [ -n "${AGENT_ONLY:-}" ]; then
   one_of "$AGENT_ONLY" "true false" || usage_error "AGENT_ONLY must be true or false (got '$AGENT_ONLY')"
 fi
 
-for key in $TARGET_KEYS; do
-  eval "url=\${$key:-}"
-  [ -z "$url" ] && continue
-  [[ $url =~ ^https?://[^/]+ ]] || usage_error "$key must be an http(s) URL (got '$url')"
-  case "$url" in
-    *.example.invalid*) die "$key is still the placeholder from $env_file: put your real URL there or export $key" ;;
+check_url() { # check_url KEY URL: an http(s) URL, not a placeholder, not the container's own loopback under --docker
+  [[ $2 =~ ^https?://[^/]+ ]] || usage_error "$1 must be an http(s) URL (got '$2')"
+  case "$2" in
+    *.example.invalid*) die "$1 is still the placeholder from $env_file: put your real URL there or export $1" ;;
   esac
   if [ "$use_docker" = true ]; then
-    case "$url" in
+    case "$2" in
       http://localhost[:/]* | http://127.0.0.1[:/]* | https://localhost[:/]* | https://127.0.0.1[:/]*)
-        die "$key=$url would point at the k6 container itself under --docker: use http://host.docker.internal:PORT" ;;
+        die "$1=$2 would point at the k6 container itself under --docker: use http://host.docker.internal:PORT" ;;
     esac
   fi
+}
+
+for key in $TARGET_KEYS; do
+  eval "url=\${$key:-}"
+  [ -z "$url" ] || check_url "$key" "$url"
 done
+[ -z "${AGENTAPI_URL_TEMPLATE:-}" ] || check_url AGENTAPI_URL_TEMPLATE "${AGENTAPI_URL_TEMPLATE//\{agent\}/1}"
+for url in ${AGENTAPI_URLS:+${AGENTAPI_URLS//,/ }}; do check_url AGENTAPI_URLS "$url"; done
+
+# ---- the AgentAPI fleet ------------------------------------------------------------------------------------------------
+# docker-compose.yml gives the k6 service the stub fleet by default (AGENTAPI_URL_TEMPLATE and AGENTS, `${VAR-…}`:
+# a default only when unset). A BASE_URL or an explicit list means no template: pass both empty so the default
+# fleet cannot win over the server the user named.
+if [ -n "${AGENTAPI_URL_TEMPLATE:-}" ] && [ -n "${AGENTAPI_URLS:-}" ]; then
+  usage_error "--agent-url-template and --agent-urls exclude each other (set one fleet)"
+fi
+if [ -n "${AGENTS:-}" ] && { [[ ! $AGENTS =~ ^[0-9]+$ ]] || [[ $AGENTS =~ ^0+$ ]]; }; then
+  usage_error "--agents must be a whole number >= 1 (got '$AGENTS')"
+fi
+if [ -n "${AGENTAPI_URL_TEMPLATE:-}" ]; then
+  case "$AGENTAPI_URL_TEMPLATE" in
+    *"{agent}"*) ;;
+    *) usage_error "--agent-url-template must contain {agent} (got '$AGENTAPI_URL_TEMPLATE')" ;;
+  esac
+elif [ -n "${AGENTAPI_URLS:-}" ] || [ -n "${BASE_URL:-}" ] || [ "$use_docker" = false ]; then
+  if [ -n "${AGENTS:-}" ] && [ -n "${AGENTAPI_URLS:-}" ]; then
+    usage_error "--agents goes with --agent-url-template; --agent-urls is the fleet itself"
+  elif [ -n "${AGENTS:-}" ]; then
+    usage_error "--agents needs --agent-url-template (a URL with {agent}) unless --docker uses the stack's stub fleet"
+  fi
+  export AGENTAPI_URL_TEMPLATE="" AGENTS=""
+fi
 
 # ---- production needs an explicit yes -------------------------------------------------------------------------------
 if [ "$PROFILE" = production ] || [ "$env_name" = production ]; then
@@ -211,8 +278,12 @@ fi
 
 if [ "$dry_run" = true ]; then
   echo "env=${env_name} docker=${use_docker} monitor=${monitor}"
-  for key in TESTID PROFILE SCENARIOS VUS_FACTOR AGENT_ONLY CONFIRM_PRODUCTION REPORT_DIR $TARGET_KEYS; do
+  for key in TESTID PROFILE SCENARIOS VUS_FACTOR TIME_SCALE AGENT_ONLY CONFIRM_PRODUCTION REPORT_DIR $TARGET_KEYS; do
     eval "printf '%s=%s\n' \"\$key\" \"\${$key:-}\""
+  done
+  # The fleet keys only when set: unset means docker-compose.yml's default (the stub fleet), empty means none.
+  for key in AGENTAPI_URL_TEMPLATE AGENTS AGENTAPI_URLS; do
+    if is_set "$key"; then eval "printf '%s=%s\n' \"\$key\" \"\${$key}\""; fi
   done
   echo "command: ${command[*]}"
   exit 0

@@ -17,7 +17,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { hasCommand, repoPath, run, type RunResult } from "./repo";
 
 const TARGETS = ["help", "up", "load", "smoke", "test", "down", "clean", "logs", "build"];
-const SCENARIOS = ["authentication", "mcp_connection", "tool_execution", "list_tools", "disconnect", "mixed_workload"];
+const SCENARIOS = [
+  "authentication",
+  "mcp_connection",
+  "tool_execution",
+  "list_tools",
+  "disconnect",
+  "mixed_workload",
+  "agent_conversation",
+  "event_watchers",
+];
 
 const scratch = mkdtempSync(join(tmpdir(), "agentapi-load-cli-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -54,7 +63,9 @@ function cleanEnv(): NodeJS.ProcessEnv {
   for (const key of ["PROFILE", "SCENARIOS", "VUS_FACTOR", "BASE_URL", "OAUTH_BASE_URL", "AUTH_URL", "MCP_URL"]) {
     delete env[key];
   }
-  for (const key of ["AGENT_ONLY", "TESTID", "CONFIRM_PRODUCTION", "K6_BIN"]) delete env[key];
+  for (const key of ["AGENT_ONLY", "TESTID", "CONFIRM_PRODUCTION", "K6_BIN", "TIME_SCALE", "STUB_AGENTS"])
+    delete env[key];
+  for (const key of ["AGENTAPI_URL_TEMPLATE", "AGENTS", "AGENTAPI_URLS"]) delete env[key];
   return env;
 }
 
@@ -99,6 +110,31 @@ describe("Makefile", () => {
     expect(result.stdout).toContain("./scripts/require-stack.sh");
     expect(result.stdout).toContain(
       "./run-tests.sh --docker --monitor --profile smoke --scenario authentication --vus-factor 2 --base-url http://host.docker.internal:3284",
+    );
+  });
+
+  it("`make load` passes TIME_SCALE and the fleet knobs (AGENTS, AGENTAPI_URL_TEMPLATE, AGENTAPI_URLS)", () => {
+    const result = run(
+      "make",
+      [
+        "-n",
+        "load",
+        "TIME_SCALE=0.1",
+        "AGENTS=20",
+        "AGENTAPI_URL_TEMPLATE=http://host.docker.internal:3284/agents/{agent}",
+      ],
+      { env: cleanEnv() },
+    );
+    expect(result.stdout).toContain(
+      "./run-tests.sh --docker --monitor --time-scale 0.1 --agent-url-template 'http://host.docker.internal:3284/agents/{agent}' --agents 20",
+    );
+    const list = run(
+      "make",
+      ["-n", "load", "AGENTAPI_URLS=http://host.docker.internal:3284,http://host.docker.internal:3285"],
+      { env: cleanEnv() },
+    );
+    expect(list.stdout).toContain(
+      "./run-tests.sh --docker --monitor --agent-urls http://host.docker.internal:3284,http://host.docker.internal:3285",
     );
   });
 
@@ -226,6 +262,10 @@ describe("run-tests.sh", () => {
       "--docker",
       "--monitor",
       "--vus-factor",
+      "--time-scale",
+      "--agent-url-template",
+      "--agents",
+      "--agent-urls",
       "--yes",
       "--help",
     ]) {
@@ -246,6 +286,16 @@ describe("run-tests.sh", () => {
     [["--base-url", "ftp://x"], /BASE_URL must be an http\(s\) URL/, 2],
     [["--env", "staging"], /BASE_URL is still the placeholder from \.env\.staging/, 1],
     [["--docker", "--base-url", "http://localhost:3284"], /would point at the k6 container itself/, 1],
+    [["--time-scale", "0"], /--time-scale must be a number in \(0, 1\]/, 2],
+    [["--time-scale", "1.5"], /--time-scale must be a number in \(0, 1\]/, 2],
+    [["--time-scale", "fast"], /--time-scale must be a number in \(0, 1\]/, 2],
+    [["--agents", "0"], /--agents must be a whole number >= 1/, 2],
+    [["--agents", "4"], /--agents needs --agent-url-template/, 2],
+    [["--docker", "--base-url", "http://host.docker.internal:3284", "--agents", "4"], /--agents needs/, 2],
+    [["--agent-url-template", "http://stub:3284/agents"], /--agent-url-template must contain \{agent\}/, 2],
+    [["--agent-url-template", "http://s/{agent}", "--agent-urls", "http://a:1"], /exclude each other/, 2],
+    [["--agent-urls", "http://a:1,ftp://b"], /AGENTAPI_URLS must be an http\(s\) URL/, 2],
+    [["--docker", "--agent-url-template", "http://localhost:3284/agents/{agent}"], /k6 container itself/, 1],
   ] as const)("rejects %j with one line", (args, message, status) => {
     const result = runTests([...args, "--dry-run"]);
     expect(result.status).toBe(status);
@@ -275,6 +325,42 @@ describe("run-tests.sh", () => {
     expect(settings.command).toBe("docker compose --profile load run --rm --build --no-TTY k6");
     expect(settings.BASE_URL).toBe("");
     expect(settings.PROFILE).toBe("local");
+  });
+
+  it("--time-scale maps to TIME_SCALE", () => {
+    expect(dryRun(["--time-scale", "0.1"]).TIME_SCALE).toBe("0.1");
+    expect(dryRun(["--time-scale", "1"]).TIME_SCALE).toBe("1");
+    expect(dryRun([]).TIME_SCALE).toBe("");
+  });
+
+  it("fleet: compose's stub fleet by default under --docker; BASE_URL or a list switches it off", () => {
+    // Fleet keys are printed only when set: absent = docker-compose.yml's default, empty = no template.
+    const byDefault = dryRun(["--docker"]);
+    expect(byDefault).not.toHaveProperty("AGENTAPI_URL_TEMPLATE");
+    expect(byDefault).not.toHaveProperty("AGENTS");
+    expect(dryRun(["--docker", "--agents", "50"])).toMatchObject({ AGENTS: "50" });
+    expect(dryRun(["--docker", "--base-url", "http://host.docker.internal:3284"])).toMatchObject({
+      AGENTAPI_URL_TEMPLATE: "",
+      AGENTS: "",
+    });
+    expect(
+      dryRun(["--docker", "--agent-urls", "http://host.docker.internal:1,http://host.docker.internal:2"]),
+    ).toMatchObject({
+      AGENTAPI_URLS: "http://host.docker.internal:1,http://host.docker.internal:2",
+      AGENTAPI_URL_TEMPLATE: "",
+      AGENTS: "",
+    });
+    expect(
+      dryRun([
+        "--docker",
+        "--base-url",
+        "http://host.docker.internal:3284",
+        "--agent-url-template",
+        "http://h/{agent}",
+      ]),
+    ).toMatchObject({ AGENTAPI_URL_TEMPLATE: "http://h/{agent}" });
+    // Without --docker there is no default fleet: one server (BASE_URL, or the local default).
+    expect(dryRun([])).toMatchObject({ AGENTAPI_URL_TEMPLATE: "", AGENTS: "" });
   });
 
   it("flags win over the environment, which wins over the env file", () => {

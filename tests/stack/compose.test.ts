@@ -202,9 +202,27 @@ describe("the stack's services", () => {
     expect(env.OAUTH_BASE_URL).toBe("${OAUTH_BASE_URL:-http://agentapi-stub:3000/api/mcp/oauth}");
     expect(env.AUTH_URL).toBe("${AUTH_URL:-http://agentapi-stub:3000/api/auth/token}");
     expect(env.MCP_URL).toBe("${MCP_URL:-http://agentapi-stub:3000/mcp}");
-    for (const knob of ["PROFILE", "SCENARIOS", "VUS_FACTOR", "AGENT_ONLY", "THINK_TIME_SCALE", "CONFIRM_PRODUCTION"]) {
+    for (const knob of [
+      "PROFILE",
+      "SCENARIOS",
+      "VUS_FACTOR",
+      "TIME_SCALE",
+      "AGENT_ONLY",
+      "THINK_TIME_SCALE",
+      "CONFIRM_PRODUCTION",
+      "AGENTAPI_URLS",
+    ]) {
       expect(env[knob], knob).toMatch(new RegExp(`^\\$\\{${knob}:-`));
     }
+  });
+
+  it("k6 drives the stub's fleet by default, one agent per VU; the fleet keys default only when unset", () => {
+    const k6 = environment("k6");
+    // `-`, not `:-`: run-tests.sh passes them empty to mean "no fleet" when BASE_URL names one server.
+    expect(k6.AGENTAPI_URL_TEMPLATE).toBe("${AGENTAPI_URL_TEMPLATE-http://agentapi-stub:3284/agents/{agent}}");
+    expect(k6.AGENTS).toMatch(/^\$\{AGENTS-\d+\}$/);
+    expect(environment("agentapi-stub").STUB_AGENTS).toMatch(/^\$\{STUB_AGENTS:-\d+\}$/);
+    // The sizes agree and cover the local profile: tests/stack/compose-env.test.ts.
   });
 });
 
@@ -244,8 +262,15 @@ describe("no secret is written in compose or committed env files", () => {
       "VUS_FACTOR",
       "AGENT_ONLY",
       "THINK_TIME_SCALE",
+      "TIME_SCALE",
       "CONFIRM_PRODUCTION",
       "BASE_URL",
+      "AGENTAPI_URL_TEMPLATE",
+      "AGENTS",
+      "AGENTAPI_URLS",
+      // The fleet's size: its default follows the local profile (tests/stack/compose-env.test.ts), so .env does
+      // not pin it; `make up STUB_AGENTS=n` (or a line in .env) changes it.
+      "STUB_AGENTS",
       "OAUTH_BASE_URL",
       "AUTH_URL",
       "MCP_URL",
@@ -268,7 +293,11 @@ describe("no secret is written in compose or committed env files", () => {
       "PROFILE",
       "SCENARIOS",
       "VUS_FACTOR",
+      "TIME_SCALE",
       "BASE_URL",
+      "AGENTAPI_URL_TEMPLATE",
+      "AGENTS",
+      "AGENTAPI_URLS",
       "OAUTH_BASE_URL",
       "AUTH_URL",
       "MCP_URL",
