@@ -14,19 +14,12 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { SCENARIO_NAMES } from "../../k6/src/names";
 import { hasCommand, repoPath, run, type RunResult } from "./repo";
 
 const TARGETS = ["help", "up", "load", "smoke", "test", "down", "clean", "logs", "build"];
-const SCENARIOS = [
-  "authentication",
-  "mcp_connection",
-  "tool_execution",
-  "list_tools",
-  "disconnect",
-  "mixed_workload",
-  "agent_conversation",
-  "event_watchers",
-];
+// The suite's own list, so a new journey is tried by the CLI tests too.
+const SCENARIOS = SCENARIO_NAMES;
 
 const scratch = mkdtempSync(join(tmpdir(), "agentapi-load-cli-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
