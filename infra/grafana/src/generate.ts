@@ -1,26 +1,45 @@
 // `npm run dashboards` writes the dashboard JSON Grafana provisions; `npm run dashboards -- --check` only compares
-// and exits 1 with one line when the committed file drifted from the code (CI and `npm run build` use it).
+// and exits 1 with one line per committed file that drifted from the code (CI and `npm run build` use it).
+// `--out <file>` writes or checks one dashboard at another path: the load dashboard, or the one `--dashboard` names.
 import { readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
-import { renderDashboard } from "./dashboard";
-import { DASHBOARD_FILE } from "./paths";
+import { COMPARE_DASHBOARD_UID, renderCompareDashboard } from "./compare";
+import { DASHBOARD_UID, renderDashboard } from "./dashboard";
+import { COMPARE_DASHBOARD_FILE, DASHBOARD_FILE } from "./paths";
 
-const USAGE = "usage: npm run dashboards [-- --check] [--out <file>]";
+const USAGE = "usage: npm run dashboards [-- --check] [--dashboard <uid>] [--out <file>]";
+
+interface Target {
+  uid: string;
+  file: string;
+  render: () => string;
+}
+
+const DASHBOARDS: readonly Target[] = [
+  { uid: DASHBOARD_UID, file: DASHBOARD_FILE, render: renderDashboard },
+  { uid: COMPARE_DASHBOARD_UID, file: COMPARE_DASHBOARD_FILE, render: renderCompareDashboard },
+];
 
 interface Options {
   check: boolean;
-  file: string;
+  targets: Target[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { check: false, file: DASHBOARD_FILE };
+  let check = false;
+  let uid: string | undefined;
+  let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--check") options.check = true;
-    else if (arg === "--out" && argv[i + 1] !== undefined) options.file = argv[++i] as string;
+    if (arg === "--check") check = true;
+    else if (arg === "--out" && argv[i + 1] !== undefined) out = argv[++i];
+    else if (arg === "--dashboard" && argv[i + 1] !== undefined) uid = argv[++i];
     else throw new Error(`unknown argument "${arg}" (${USAGE})`);
   }
-  return options;
+  const chosen = uid ?? (out === undefined ? undefined : DASHBOARD_UID);
+  const targets = DASHBOARDS.filter((d) => chosen === undefined || d.uid === chosen);
+  if (targets.length === 0) throw new Error(`unknown dashboard "${uid}" (${DASHBOARDS.map((d) => d.uid).join(", ")})`);
+  return { check, targets: targets.map((t) => (out === undefined ? t : { ...t, file: out })) };
 }
 
 function readIfPresent(file: string): string | undefined {
@@ -31,12 +50,11 @@ function readIfPresent(file: string): string | undefined {
   }
 }
 
-function main(): number {
-  const options = parseArgs(process.argv.slice(2));
-  const shown = relative(process.cwd(), options.file) || options.file;
-  const expected = renderDashboard();
-  const current = readIfPresent(options.file);
-  if (options.check) {
+function generate(target: Target, check: boolean): number {
+  const shown = relative(process.cwd(), target.file) || target.file;
+  const expected = target.render();
+  const current = readIfPresent(target.file);
+  if (check) {
     if (current === expected) return 0;
     console.error(
       current === undefined
@@ -45,9 +63,14 @@ function main(): number {
     );
     return 1;
   }
-  if (current !== expected) writeFileSync(options.file, expected);
+  if (current !== expected) writeFileSync(target.file, expected);
   console.log(`dashboards: ${current === expected ? "unchanged" : "wrote"} ${shown}`);
   return 0;
+}
+
+function main(): number {
+  const options = parseArgs(process.argv.slice(2));
+  return Math.max(...options.targets.map((target) => generate(target, options.check)));
 }
 
 try {

@@ -4,3 +4,4 @@ import { fileURLToPath } from "node:url";
 
 export const DASHBOARDS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "dashboards");
 export const DASHBOARD_FILE = join(DASHBOARDS_DIR, "agentapi-load.json");
+export const COMPARE_DASHBOARD_FILE = join(DASHBOARDS_DIR, "agentapi-compare.json");

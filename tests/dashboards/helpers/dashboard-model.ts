@@ -1,5 +1,5 @@
-// Reads the committed dashboard JSON as Grafana would see it: panels (including those inside collapsed rows),
-// their targets, and the templating list. Only the fields the tests use are typed.
+// Reads a committed dashboard JSON as Grafana would see it: panels (including those inside collapsed rows),
+// their targets and transformations, and the templating list. Only the fields the tests use are typed.
 import { readFileSync } from "node:fs";
 import { DASHBOARD_FILE } from "../../../infra/grafana/src/paths";
 
@@ -19,10 +19,17 @@ export interface TargetJson {
   alias?: string;
 }
 
+export interface TransformationJson {
+  id: string;
+  options: Record<string, unknown>;
+}
+
 export interface PanelJson {
   id?: number;
   type: string;
   title?: string;
+  description?: string;
+  transformations?: TransformationJson[];
   gridPos?: GridPos;
   datasource?: { type?: string; uid?: string };
   targets?: TargetJson[];
@@ -58,8 +65,9 @@ export interface DashboardJson {
   time?: { from: string; to: string };
 }
 
-export function loadCommittedDashboard(): DashboardJson {
-  return JSON.parse(readFileSync(DASHBOARD_FILE, "utf8")) as DashboardJson;
+/** The load dashboard, or another committed dashboard file (e.g. COMPARE_DASHBOARD_FILE). */
+export function loadCommittedDashboard(file: string = DASHBOARD_FILE): DashboardJson {
+  return JSON.parse(readFileSync(file, "utf8")) as DashboardJson;
 }
 
 /** Every panel, rows included, with collapsed rows' nested panels after their row. */

@@ -46,6 +46,20 @@ export function influxSpecialRegexEscape(value: string): string {
   return value.replace(/\\/g, "\\\\\\\\").replace(/[$^*{}[\]'+?.()|]/g, "\\\\$&");
 }
 
+/**
+ * The options of a custom variable, as Grafana reads its query: values separated by commas (`\\,` keeps a comma),
+ * each either `value` or `text : value`.
+ */
+export function customVariableOptions(query: string): string[] {
+  return (query.match(/(?:\\,|[^,])+/g) ?? [])
+    .map((part) => part.replace(/\\,/g, ",").trim())
+    .filter((part) => part !== "")
+    .map((part) => {
+      const pair = /^(.+?)\s+:\s+(.+)$/.exec(part);
+      return pair ? (pair[2] as string) : part;
+    });
+}
+
 function formatValue(variable: TemplateVariable, value: string | string[]): string {
   if (!variable.multi && !variable.includeAll) {
     return influxRegularEscape(Array.isArray(value) ? value.join(",") : value);
