@@ -1,6 +1,7 @@
 // Multi-step flows several journeys share: logging in (user token → OAuth PKCE → tokens) and opening an MCP
-// session (initialize → initialized → tools/list). Each step is a group named after it, with its checks;
-// the flow records its success rate and duration (request time only — no think time inside).
+// session (initialize → initialized → tools/list). Each step has its check; the login steps, MCP initialize,
+// refresh, revoke and the agent status are groups named after them (the suite's tests and reports find those by
+// their group); the flow records its success rate and duration (request time only — no think time inside).
 
 import { group } from "k6";
 import { getStatus } from "./clients/agentapi";
@@ -114,10 +115,8 @@ export function connectMcp(tokens: McpConfigTokens): McpSession | null {
     const r = initialize(config.mcpUrl, tokens.accessToken);
     return checkInitialize(r) ? r.session : null;
   });
-  const initialized =
-    session !== null && group("mcp initialized", () => checkInitialized(notifyInitialized(config.mcpUrl, session)));
-  const listed =
-    initialized && session !== null && group("mcp tools/list", () => checkToolsList(listTools(config.mcpUrl, session)));
+  const initialized = session !== null && checkInitialized(notifyInitialized(config.mcpUrl, session));
+  const listed = initialized && session !== null && checkToolsList(listTools(config.mcpUrl, session));
 
   const ok = session !== null && initialized && listed;
   metrics.mcpConnectionSuccessRate.add(ok);

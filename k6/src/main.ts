@@ -14,14 +14,25 @@ import { renderReports, type SummaryData } from "./reports/index";
 import { config } from "./run-config";
 import { buildK6Thresholds, scaleAgentBudgets, selectThresholds } from "./thresholds";
 
-export { authentication } from "./scenarios/authentication";
-export { mcpConnection } from "./scenarios/mcp-connection";
-export { toolExecution } from "./scenarios/tool-execution";
-export { listToolsJourney as listTools } from "./scenarios/list-tools";
-export { disconnect } from "./scenarios/disconnect";
-export { mixedWorkload } from "./scenarios/mixed-workload";
-export { agentConversation } from "./scenarios/agent-conversation";
-export { eventWatchers } from "./scenarios/event-watchers";
+import { asIteration } from "./lib/iteration";
+import { authentication as authenticationJourney } from "./scenarios/authentication";
+import { mcpConnection as mcpConnectionJourney } from "./scenarios/mcp-connection";
+import { toolExecution as toolExecutionJourney } from "./scenarios/tool-execution";
+import { listToolsJourney } from "./scenarios/list-tools";
+import { disconnect as disconnectJourney } from "./scenarios/disconnect";
+import { mixedWorkload as mixedWorkloadJourney } from "./scenarios/mixed-workload";
+import { agentConversation as agentConversationJourney } from "./scenarios/agent-conversation";
+import { eventWatchers as eventWatchersJourney } from "./scenarios/event-watchers";
+
+// The journeys as k6 runs them: each iteration ends by recording what is counted once per iteration (asIteration).
+export const authentication = asIteration(authenticationJourney);
+export const mcpConnection = asIteration(mcpConnectionJourney);
+export const toolExecution = asIteration(toolExecutionJourney);
+export const listTools = asIteration(listToolsJourney);
+export const disconnect = asIteration(disconnectJourney);
+export const mixedWorkload = asIteration(mixedWorkloadJourney);
+export const agentConversation = asIteration(agentConversationJourney);
+export const eventWatchers = asIteration(eventWatchersJourney);
 
 const scenarios = buildScenarios(config.profile, config.scenarios, config.vusFactor, config.timeScale);
 

@@ -5,6 +5,39 @@ import { Counter, Gauge, Rate, Trend } from "k6/metrics";
 
 export { CUSTOM_METRICS } from "./metric-catalog";
 
+/**
+ * total_requests, recorded once per iteration and endpoint — the iteration's count for that endpoint as the value —
+ * instead of once per request: the dashboard sums it per interval, so its totals are the same, at a point per
+ * endpoint an iteration instead of a point per request. add() counts (every call site passes `{ endpoint }`);
+ * flush() records, at the end of each iteration (lib/iteration.ts endIteration). setup()'s probes are not counted.
+ */
+class CountedPerIteration {
+  private readonly counter: Counter;
+  private readonly counts: Record<string, number> = {};
+  private readonly touched: string[] = [];
+
+  constructor(name: string) {
+    this.counter = new Counter(name);
+  }
+
+  add(value: number, tags: { endpoint: string }): void {
+    const endpoint = tags.endpoint;
+    const before = this.counts[endpoint];
+    if (before === undefined || before === 0) this.touched.push(endpoint);
+    this.counts[endpoint] = (before ?? 0) + value;
+  }
+
+  flush(): void {
+    for (const endpoint of this.touched) {
+      this.counter.add(this.counts[endpoint] ?? 0, { endpoint });
+      this.counts[endpoint] = 0;
+    }
+    this.touched.length = 0;
+  }
+}
+
+const totalRequests = new CountedPerIteration("total_requests");
+
 export const metrics = {
   mcpConnectionSuccessRate: new Rate("mcp_connection_success_rate"),
   toolExecutionSuccessRate: new Rate("tool_execution_success_rate"),
@@ -13,7 +46,7 @@ export const metrics = {
   tokenRefreshCount: new Counter("token_refresh_count"),
   connectionFailures: new Counter("connection_failures"),
   timeoutCount: new Counter("timeout_count"),
-  totalRequests: new Counter("total_requests"),
+  totalRequests,
   activeConnections: new Gauge("active_connections"),
   concurrentUsers: new Gauge("concurrent_users"),
   authDuration: new Trend("auth_duration", true),
@@ -29,4 +62,6 @@ export const metrics = {
   watcherEvents: new Counter("watcher_events"),
   sseDeliveryLag: new Trend("sse_delivery_lag", true),
   sseStreamsDropped: new Counter("sse_streams_dropped"),
+  /** Records the iteration's total_requests (see CountedPerIteration). */
+  flushRequestCounts: (): void => totalRequests.flush(),
 };

@@ -34,8 +34,12 @@ export function stillValid(epochMs: number): boolean {
   return epochMs - EXPIRY_MARGIN_MS > Date.now();
 }
 
-/** Record the VU's session; active_connections reports how many sessions this VU holds (0 or 1). */
+/**
+ * Record the VU's session; active_connections reports how many sessions this VU holds (0 or 1) after each open or
+ * close (forgetting a session the VU did not have is neither: no sample).
+ */
 export function setSession(session: McpSession | null): void {
+  const changed = (session === null) !== (vu.session === null) || (session !== null && session !== vu.session);
   vu.session = session;
-  metrics.activeConnections.add(session ? 1 : 0);
+  if (changed) metrics.activeConnections.add(session ? 1 : 0);
 }

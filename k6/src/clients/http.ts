@@ -1,6 +1,7 @@
 // The one place requests are sent: tags every request with its `endpoint` (and a static `name` for URLs that
 // carry ids), declares which statuses are expected (so http_req_failed counts only real failures), counts
-// requests/timeouts/connection failures, and parses the body once.
+// requests/timeouts/connection failures, and parses the body once, when it is first read. It runs for every request:
+// what it can build once (tags, expected-status callbacks) it builds once.
 
 import http, { type RefinedParams, type RefinedResponse } from "k6/http";
 import { metrics } from "../metrics";
@@ -29,8 +30,8 @@ export interface CallOptions {
 export interface Reply {
   res: RefinedResponse<"text">;
   status: number;
-  /** The body parsed as JSON when the response says it is JSON; `undefined` otherwise. */
-  json: Json;
+  /** The body parsed as JSON when the response says it is JSON; `undefined` otherwise (parsed on first read). */
+  readonly json: Json;
   /** A response header, case-insensitively. */
   header(name: string): string | undefined;
 }
@@ -38,9 +39,10 @@ export interface Reply {
 type ExpectedStatusesCallback = ReturnType<typeof http.expectedStatuses>;
 
 const callbacks: Record<string, ExpectedStatusesCallback> = {};
+const NOTHING_ELSE: ReadonlyArray<number> = [];
 
 function expectedStatuses(extra: ReadonlyArray<number>): ExpectedStatusesCallback {
-  const key = extra.join(",");
+  const key = extra.length === 0 ? "" : extra.join(",");
   let cb = callbacks[key];
   if (!cb) {
     cb = http.expectedStatuses({ min: 200, max: 399 }, ...extra);
@@ -49,7 +51,26 @@ function expectedStatuses(extra: ReadonlyArray<number>): ExpectedStatusesCallbac
   return cb;
 }
 
+/** The request tags, one object per endpoint (and static name): k6 copies them, so they are built once. */
+const tagsByKey: Record<string, Record<string, string>> = {};
+
+function tagsOf(endpoint: Endpoint, name: string | undefined): Record<string, string> {
+  const key = name === undefined ? endpoint : `${endpoint} ${name}`;
+  let tags = tagsByKey[key];
+  if (!tags) {
+    // kind: a call answers and is done; a stream (GET /events) lasts as long as it is watched. The overall latency
+    // thresholds read calls only (thresholds.ts).
+    tags = { endpoint, kind: "call" };
+    if (name !== undefined) tags.name = name;
+    tagsByKey[key] = tags;
+  }
+  return tags;
+}
+
 function headerOf(headers: Record<string, string>, name: string): string | undefined {
+  // k6 gives header names in Go's canonical form (Content-Type): the exact name is the usual hit.
+  const exact = headers[name];
+  if (exact !== undefined) return exact;
   const wanted = name.toLowerCase();
   for (const key of Object.keys(headers)) {
     if (key.toLowerCase() === wanted) return headers[key];
@@ -58,7 +79,7 @@ function headerOf(headers: Record<string, string>, name: string): string | undef
 }
 
 function parseJson(res: RefinedResponse<"text">): Json {
-  const type = headerOf(res.headers, "content-type") ?? "";
+  const type = headerOf(res.headers, "Content-Type") ?? "";
   if (!/json/i.test(type) || typeof res.body !== "string" || res.body === "") return undefined;
   try {
     return JSON.parse(res.body) as Json;
@@ -71,17 +92,12 @@ export function send(method: string, url: string, body: unknown, opts: CallOptio
   const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (opts.bearer !== undefined) headers.Authorization = `Bearer ${opts.bearer}`;
-  // kind: a call answers and is done; a stream (GET /events) lasts as long as it is watched. The overall latency
-  // thresholds read calls only (thresholds.ts).
-  const tags: Record<string, string> = { endpoint: opts.endpoint, kind: "call" };
-  if (opts.name !== undefined) tags.name = opts.name;
-
   const params: RefinedParams<"text"> = {
     headers,
-    tags,
+    tags: tagsOf(opts.endpoint, opts.name),
     timeout: REQUEST_TIMEOUT,
     responseType: "text",
-    responseCallback: expectedStatuses(opts.alsoExpected ?? []),
+    responseCallback: expectedStatuses(opts.alsoExpected ?? NOTHING_ELSE),
   };
   // Only set `redirects` when asked: k6 reads an explicit `undefined` as 0.
   if (opts.redirects !== undefined) params.redirects = opts.redirects;
@@ -94,10 +110,28 @@ export function send(method: string, url: string, body: unknown, opts: CallOptio
     metrics.connectionFailures.add(1, { endpoint: opts.endpoint });
   }
 
-  return {
-    res,
-    status: res.status,
-    json: parseJson(res),
-    header: (name: string) => headerOf(res.headers, name),
-  };
+  return new ParsedReply(res);
+}
+
+/** A reply whose body is parsed the first time it is read (a 202, 204 or 302 is never parsed), then kept. */
+class ParsedReply implements Reply {
+  readonly status: number;
+  private parsed = false;
+  private body: Json = undefined;
+
+  constructor(readonly res: RefinedResponse<"text">) {
+    this.status = res.status;
+  }
+
+  get json(): Json {
+    if (!this.parsed) {
+      this.parsed = true;
+      this.body = parseJson(this.res);
+    }
+    return this.body;
+  }
+
+  header(name: string): string | undefined {
+    return headerOf(this.res.headers, name);
+  }
 }

@@ -16,7 +16,36 @@ export function iteration(): number {
   return exec.vu.iterationInScenario;
 }
 
-/** Call first in every journey: samples concurrent_users (active VUs on this instance). */
+/**
+ * The instance's VUs together sample concurrent_users about this often (k6 samples its own `vus` once a second): each
+ * VU at most once every vusActive / SAMPLES_PER_SECOND seconds, instead of at every iteration (one point per
+ * iteration, about one per request in mixed_workload, for a number k6 already records).
+ */
+const SAMPLES_PER_SECOND = 4;
+let usersSampledAt = 0;
+
+/** Call first in every journey: samples concurrent_users (active VUs on this instance) now and then (above). */
 export function beginIteration(): void {
-  metrics.concurrentUsers.add(exec.instance.vusActive);
+  const now = Date.now();
+  const active = exec.instance.vusActive;
+  if (now - usersSampledAt >= (active * 1000) / SAMPLES_PER_SECOND) {
+    usersSampledAt = now;
+    metrics.concurrentUsers.add(active);
+  }
+}
+
+/** What is recorded once per iteration, at its end (main.ts wraps every journey in asIteration). */
+export function endIteration(): void {
+  metrics.flushRequestCounts();
+}
+
+/** A journey as k6 runs it: the journey, then endIteration — also when the journey throws. */
+export function asIteration(journey: () => void): () => void {
+  return () => {
+    try {
+      journey();
+    } finally {
+      endIteration();
+    }
+  };
 }

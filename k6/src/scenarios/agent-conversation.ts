@@ -4,7 +4,7 @@
 // agent_turn_duration (→ stable again), agent_first_output (→ first agent output, tagged observed_by sse|poll),
 // agent_turns, agent_turn_failures (tag reason).
 
-import { check, group } from "k6";
+import { check } from "k6";
 import { getMessages, sendMessage } from "../clients/agentapi";
 import { watchTurn } from "../clients/events";
 import { checkMessages, checkSendMessage } from "../checks";
@@ -14,6 +14,8 @@ import { think } from "../lib/think";
 import { metrics } from "../metrics";
 import { agentUrl } from "../agent-target";
 import { agentTurnBoundMs } from "../agent-budget";
+import type { TurnObservation } from "../clients/watch-state";
+import type { AgentMessage } from "../lib/guards";
 
 /** What a developer asks a coding agent, in turn. */
 export const PROMPTS = [
@@ -23,6 +25,17 @@ export const PROMPTS = [
   "Find the slowest function in src and suggest a fix",
   "Summarise the last five commits",
 ] as const;
+
+const TURN_CHECK = { "turn: reply stream readable": (t: TurnObservation) => t.error === null };
+
+/** Upstream pads agent lines to the terminal width: a reply is an agent message after the prompt with text in it. */
+function repliedTo(messages: ReadonlyArray<AgentMessage>, prompt: string): boolean {
+  let userId: number | null = null;
+  for (const m of messages) if (m.role === "user" && m.content === prompt) userId = m.id;
+  if (userId === null) return false;
+  for (const m of messages) if (m.role === "agent" && m.id > userId && m.content.trim() !== "") return true;
+  return false;
+}
 
 export function agentConversation(): void {
   beginIteration();
@@ -36,36 +49,25 @@ export function agentConversation(): void {
   const prompt = `${PROMPTS[iteration() % PROMPTS.length] ?? PROMPTS[0]} (k6 vu ${vuId()} turn ${iteration()})`;
   // A turn is timed from the moment the prompt is sent (what its user feels: upstream's send alone takes ≈ 1.1 s),
   // and counted only when the agent accepted it.
-  let sentAt: number | null = null;
-  group("agent prompt", () => {
-    const started = Date.now();
-    const r = sendMessage(agentUrl(), prompt);
-    checkSendMessage(r);
-    if (r.outcome === "busy") metrics.agentBusyTotal.add(1);
-    else if (r.outcome === "accepted") sentAt = started;
-  });
-  if (sentAt === null) {
+  const sentAt = Date.now();
+  const sent = sendMessage(agentUrl(), prompt);
+  checkSendMessage(sent);
+  if (sent.outcome === "busy") metrics.agentBusyTotal.add(1);
+  if (sent.outcome !== "accepted") {
     think(1, 2);
     return;
   }
 
   metrics.agentTurns.add(1);
-  const turn = group("agent reply", () => watchTurn(agentUrl(), prompt, sentAt ?? Date.now(), agentTurnBoundMs()));
-  check(turn, { "turn: reply stream readable": (t) => t.error === null });
+  const turn = watchTurn(agentUrl(), prompt, sentAt, agentTurnBoundMs());
+  check(turn, TURN_CHECK);
   if (turn.firstOutputMs !== null) metrics.agentFirstOutput.add(turn.firstOutputMs, { observed_by: turn.observedBy });
   if (turn.stableMs !== null) metrics.agentTurnDuration.add(turn.stableMs);
   else metrics.agentTurnFailures.add(1, { reason: "not_stable" });
 
-  group("conversation", () => {
-    const r = getMessages(agentUrl());
-    checkMessages(r, prompt);
-    const messages = r.body ? r.body.messages : [];
-    const user = messages.filter((m) => m.role === "user" && m.content === prompt).pop();
-    // Upstream pads agent lines to the terminal width: a reply is an agent message after the prompt with text in it.
-    const replied =
-      user !== undefined && messages.some((m) => m.role === "agent" && m.id > user.id && m.content.trim() !== "");
-    if (!replied) metrics.agentTurnFailures.add(1, { reason: "reply_missing" });
-  });
+  const r = getMessages(agentUrl());
+  checkMessages(r, prompt);
+  if (!repliedTo(r.body ? r.body.messages : [], prompt)) metrics.agentTurnFailures.add(1, { reason: "reply_missing" });
 
   // Reading the reply and deciding what to ask next.
   think(5, 15);

@@ -25,7 +25,7 @@ export function disconnect(): void {
 
   const started = Date.now();
 
-  const ended = group("end session", () => checkDeleteSession(deleteSession(config.mcpUrl, session)));
+  const ended = checkDeleteSession(deleteSession(config.mcpUrl, session));
   setSession(null);
 
   const userToken = ensureUserToken();

@@ -2,9 +2,10 @@
 // (a few tries among the fleet), hold its /events stream while it works, then move on. Records watcher_events,
 // sse_delivery_lag (receive time − the event's message time) and sse_streams_dropped. Watchers never prompt.
 
-import { check, group } from "k6";
+import { check } from "k6";
 import { getStatus } from "../clients/agentapi";
 import { watchEvents } from "../clients/events";
+import type { WatchObservation } from "../clients/watch-state";
 import { agentCount, agentUrlOf } from "../config";
 import { beginIteration } from "../lib/iteration";
 import { think } from "../lib/think";
@@ -27,11 +28,12 @@ function pickWorkingAgent(): string {
   return agentUrl();
 }
 
+const WATCH_CHECK = { "watch: stream opened": (w: WatchObservation) => w.initialStatus !== null };
+
 export function eventWatchers(): void {
   beginIteration();
-  const url = group("find a working agent", pickWorkingAgent);
-  const watch = group("watch events", () => watchEvents(url, WATCH_MS));
-  check(watch, { "watch: stream opened": (w) => w.initialStatus !== null });
+  const watch = watchEvents(pickWorkingAgent(), WATCH_MS);
+  check(watch, WATCH_CHECK);
   metrics.watcherEvents.add(watch.events, { observed_by: watch.observedBy });
   for (const lag of watch.lagsMs) metrics.sseDeliveryLag.add(lag, { observed_by: watch.observedBy });
   if (watch.dropped) metrics.sseStreamsDropped.add(1);

@@ -1,6 +1,5 @@
 // Journey 4 — list_tools: GET /status → MCP tools/list on the VU's session → GET /messages.
 
-import { group } from "k6";
 import { getMessages } from "../clients/agentapi";
 import { listTools } from "../clients/mcp";
 import { checkMessages, checkToolsList } from "../checks";
@@ -19,15 +18,13 @@ export function listToolsJourney(): void {
     // (first iteration: log in and open the VU's session)
     const session = ensureSession();
     if (session !== null) {
-      group("mcp tools/list", () => {
-        const r = listTools(config.mcpUrl, session);
-        checkToolsList(r);
-        forgetSessionIfGone(r.reply.status);
-      });
+      const r = listTools(config.mcpUrl, session);
+      checkToolsList(r);
+      forgetSessionIfGone(r.reply.status);
     }
   }
 
-  group("conversation", () => checkMessages(getMessages(agentUrl())));
+  checkMessages(getMessages(agentUrl()));
 
   think(1, 4);
 }

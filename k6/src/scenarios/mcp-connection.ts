@@ -2,7 +2,6 @@
 // its session (and config) until its next iteration, which first ends them — DELETE the session, revoke the
 // config — so each VU holds at most one connection on the server.
 
-import { group } from "k6";
 import { deleteSession } from "../clients/mcp";
 import { checkDeleteSession } from "../checks";
 import { connectMcp, logIn, revokeOwnConfig } from "../flows";
@@ -16,7 +15,7 @@ export function mcpConnection(): void {
 
   const previous = vu.session;
   if (previous !== null) {
-    group("end previous session", () => checkDeleteSession(deleteSession(config.mcpUrl, previous)));
+    checkDeleteSession(deleteSession(config.mcpUrl, previous));
     setSession(null);
   }
   if (vu.config !== null) revokeOwnConfig();

@@ -45,20 +45,18 @@ export function toolExecution(): void {
 
   let prompt: string | undefined;
   if (status !== null && status.status === "stable") {
-    group("agent prompt", () => {
-      const content = `${task.prompt} (k6 vu ${vuId()} iteration ${iteration()})`;
-      const r = sendMessage(agentUrl(), content);
-      checkSendMessage(r);
-      if (r.outcome === "busy") {
-        metrics.agentBusyTotal.add(1);
-      } else {
-        metrics.toolExecutionSuccessRate.add(r.outcome === "accepted");
-        if (r.outcome === "accepted") prompt = content;
-      }
-    });
+    const content = `${task.prompt} (k6 vu ${vuId()} iteration ${iteration()})`;
+    const r = sendMessage(agentUrl(), content);
+    checkSendMessage(r);
+    if (r.outcome === "busy") {
+      metrics.agentBusyTotal.add(1);
+    } else {
+      metrics.toolExecutionSuccessRate.add(r.outcome === "accepted");
+      if (r.outcome === "accepted") prompt = content;
+    }
   }
 
-  group("conversation", () => checkMessages(getMessages(agentUrl()), prompt));
+  checkMessages(getMessages(agentUrl()), prompt);
 
   think(3, 8);
 }
