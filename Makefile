@@ -29,7 +29,7 @@ help: ## list the targets
 	@echo "usage: make <target> [PROFILE=smoke|local|staging|production] [SCENARIOS=a,b] [VUS_FACTOR=n] [TIME_SCALE=0.1]"
 	@echo "                     [BASE_URL=url] [AGENTS=n] [AGENTAPI_URL_TEMPLATE=url-with-{agent}] [AGENTAPI_URLS=u1,u2]"
 	@echo
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
 
 up: ## start InfluxDB, Grafana and the reference target (healthy), creating .env on first use
 	@./scripts/require-docker.sh
@@ -40,6 +40,13 @@ up: ## start InfluxDB, Grafana and the reference target (healthy), creating .env
 load: ## run the k6 suite in Docker against the stack; prints the dashboard link for this run's testid
 	@./scripts/require-stack.sh
 	@./run-tests.sh --docker --monitor $(LOAD_FLAGS)
+
+# `make k8s-load` (k6-operator, README.md "Beyond one machine"): PARALLELISM=4 IMAGE=registry/agentapi-load-k6:tag
+# [NAMESPACE=ns] [INFLUXDB_TOKEN=… INFLUXDB_ADDR=url] [GRAFANA_URL=url] plus the run knobs above; exit codes in the script.
+k8s-load: ## run the suite on Kubernetes with k6-operator: N runners, one testid; waits, then the global verdict
+	@./scripts/k8s-load.sh
+
+.PHONY: k8s-load
 
 smoke: ## end-to-end smoke test of the whole stack (skips with a reason where Docker cannot run it)
 	@npm run smoke

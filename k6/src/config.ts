@@ -119,7 +119,9 @@ export function agentUrlOf(targets: AgentTargets, n: number): string {
 
 /**
  * The agent of a VU: its run-wide id (`exec.vu.idInTest`, unique across the k6 instances of a distributed run)
- * modulo the fleet, so with at least as many agents as VUs no two VUs share an agent.
+ * modulo the fleet, so with at least as many agents as the largest VU id no two VUs share an agent. On one instance
+ * that is the VU count; across k6-operator's N runners per-scenario rounding can number VUs past it
+ * (scripts/k8s-render.ts prints the bound).
  */
 export function agentNumberForVu(targets: AgentTargets, vuIdInTest: number): number {
   return ((Math.max(1, vuIdInTest) - 1) % agentCount(targets)) + 1;

@@ -8,6 +8,7 @@ import { getStatus } from "./clients/agentapi";
 import { requestUserToken } from "./clients/broker";
 import { EVENTS_TRANSPORT } from "./clients/events";
 import { agentCount, agentUrlOf, describeConfig } from "./config";
+import { instanceOf, instanceReportDir, type Instance } from "./instance";
 import { formatDuration } from "./lib/duration";
 import { buildScenarios, maxRunSeconds } from "./profiles";
 import { renderReports, type SummaryData } from "./reports/index";
@@ -56,6 +57,9 @@ export interface SetupData {
   config: string;
   /** The testid on this run's samples, for the reports. */
   testId: string;
+  /** This k6 instance of a distributed run (null for a whole run), and where its reports go. */
+  instance?: Instance | null;
+  reportDir?: string;
 }
 
 function isSetupData(value: unknown): value is SetupData {
@@ -74,6 +78,19 @@ function taggedTestId(): string {
   return typeof tagged === "string" && tagged !== "" ? tagged : config.testId;
 }
 
+/**
+ * The instance of a distributed run this is (k6-operator: one execution segment per runner), from the options k6
+ * reports outside the init context; null for a whole run, or where k6 gives no options (handleSummary).
+ */
+function runInstance(): Instance | null {
+  try {
+    const options = exec.test.options;
+    return instanceOf(options.executionSegment, options.executionSegmentSequence);
+  } catch {
+    return null;
+  }
+}
+
 /** Stop the run with one readable line (k6 prints it and exits non-zero). */
 function abort(message: string): never {
   exec.test.abort(message);
@@ -82,7 +99,12 @@ function abort(message: string): never {
 
 export function setup(): SetupData {
   const testId = taggedTestId();
-  const described = describeConfig({ ...config, testId });
+  // Each instance of a distributed run writes its own report folder under the run's one testid.
+  const instance = runInstance();
+  const reportDir = instanceReportDir(config.reportDir, instance);
+  const described =
+    describeConfig({ ...config, testId, reportDir }) +
+    (instance === null ? "" : ` instance=${instance.index}/${instance.count} segment=${instance.segment}`);
   const planned =
     formatDuration(maxRunSeconds(scenarios)) + (config.timeScale === 1 ? "" : ` (time_scale=${config.timeScale})`);
   console.log(`agentapi-load: ${described} sse=${EVENTS_TRANSPORT} planned≤${planned}`);
@@ -112,7 +134,7 @@ export function setup(): SetupData {
       abort(`setup: ${config.authUrl} answered ${token.reply.status} without a user token; check AUTH_URL`);
     }
   }
-  return { startedAt: Date.now(), config: described, testId };
+  return { startedAt: Date.now(), config: described, testId, instance, reportDir };
 }
 
 export function teardown(data: SetupData): void {
@@ -132,6 +154,6 @@ export function handleSummary(data: SummaryData): Record<string, string> {
       eventsTransport: EVENTS_TRANSPORT,
       generatedAt: new Date().toISOString(),
     },
-    config.reportDir,
+    run && typeof run.reportDir === "string" ? run.reportDir : instanceReportDir(config.reportDir, runInstance()),
   );
 }

@@ -5,12 +5,14 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import type { SummaryData } from "../../../k6/src/reports/summary-data";
 import { workerBundle, type EventsTransport } from "./bundle";
 import { VuIo } from "./host";
+import { executionTuple, SegmentedIndex, type ExecutionTuple } from "./segments";
 import { buildSummary } from "./summary";
 import type { DeclaredMetric, MetricSample, WorkerInit, WorkerMessage, WorkerPhase } from "./types";
 
 export type { MetricSample, DeclaredMetric } from "./types";
 export { buildSummary, evaluateThresholds, parseThreshold, percentile } from "./summary";
 export type { EventsTransport } from "./bundle";
+export { executionTuple, operatorSegment } from "./segments";
 
 export interface JourneyOptions {
   /** Scenarios to run (default: every scenario in the script's options.scenarios). */
@@ -29,6 +31,26 @@ export interface JourneyOptions {
   transport?: EventsTransport;
   /** Give up on a VU after this long (ms). Default 60 000. */
   timeoutMs?: number;
+  /**
+   * Run as ONE instance of a distributed run, like `k6 run --execution-segment … --execution-segment-sequence …`
+   * (k6-operator gives runner k of N the segment (k-1)/N:k/N of 0,1/N,…,1; see operatorSegment). `vus` is then the
+   * whole run's count: this instance runs its share of each scenario (k6's ScaleInt64), its VUs get run-wide ids
+   * from its stripe (exec.vu.idInTest) and 1..n on the instance (idInInstance, __VU), its scenario iterations
+   * run-wide numbers from the same stripe (exec.scenario.iterationInTest). Without it: the whole run, ids 1..N.
+   */
+  executionSegment?: string;
+  executionSegmentSequence?: string;
+  /** Run-wide tags added on the command line (`k6 run --tag name=value`), over the script's options.tags. */
+  tags?: Record<string, string>;
+}
+
+/** A VU the run started: its scenario and the ids k6/execution gave it. */
+export interface StartedVu {
+  scenario: string;
+  idInTest: number;
+  idInInstance: number;
+  /** The requests this VU sent ("METHOD URL"), once the run is over. */
+  requested: string[];
 }
 
 export interface JourneyRun {
@@ -48,6 +70,8 @@ export interface JourneyRun {
   env: Record<string, string>;
   /** What setup() returned (k6 hands it to handleSummary as `setup_data`). */
   setupData: unknown;
+  /** The VUs this instance ran, in start order. */
+  vus: StartedVu[];
 }
 
 export interface ScriptOptions {
@@ -71,9 +95,21 @@ interface Shared {
   globalTags: Record<string, string>;
   vusActive: SharedArrayBuffer;
   timeoutMs: number;
+  tuple: ExecutionTuple;
 }
 
-function runWorker(shared: Shared, phase: WorkerPhase, vuId: number): Promise<WorkerOutcome> {
+interface VuIds {
+  idInTest: number;
+  idInInstance: number;
+  /** The scenario's iteration counter on this instance (iterations phase). */
+  scenarioIterations?: SharedArrayBuffer;
+}
+
+/** Setup, teardown, options and the summary run outside any VU: id 0. */
+const NO_VU: VuIds = { idInTest: 0, idInInstance: 0 };
+
+function runWorker(shared: Shared, phase: WorkerPhase, ids: VuIds): Promise<WorkerOutcome> {
+  const vuId = ids.idInTest;
   return new Promise((resolve, reject) => {
     const { port1, port2 } = new MessageChannel();
     const signal = new SharedArrayBuffer(4);
@@ -82,6 +118,11 @@ function runWorker(shared: Shared, phase: WorkerPhase, vuId: number): Promise<Wo
       phase,
       env: shared.env,
       vuId,
+      vuIdInInstance: ids.idInInstance,
+      executionSegment: shared.tuple.executionSegment,
+      executionSegmentSequence: shared.tuple.executionSegmentSequence,
+      stripe: shared.tuple.stripe,
+      ...(ids.scenarioIterations ? { scenarioIterations: ids.scenarioIterations } : {}),
       globalTags: shared.globalTags,
       signal,
       vusActive: shared.vusActive,
@@ -134,6 +175,7 @@ async function singleWorkerShared(env: Record<string, string>, transport: Events
     globalTags: {},
     vusActive: new SharedArrayBuffer(4),
     timeoutMs: 30_000,
+    tuple: executionTuple(),
   };
 }
 
@@ -143,7 +185,7 @@ export async function loadOptions(
   transport: EventsTransport = "xk6-sse",
 ): Promise<ScriptOptions> {
   const shared = await singleWorkerShared(env, transport);
-  const outcome = await runWorker(shared, { kind: "options" }, 0);
+  const outcome = await runWorker(shared, { kind: "options" }, NO_VU);
   return (outcome.result ?? {}) as ScriptOptions;
 }
 
@@ -166,12 +208,14 @@ export async function runJourneys(opts: JourneyOptions): Promise<JourneyRun> {
 
   const vusActive = new SharedArrayBuffer(4);
   const active = new Int32Array(vusActive);
+  const tuple = executionTuple(opts.executionSegment, opts.executionSegmentSequence);
   const shared: Shared = {
     bundle: await workerBundle(transport),
     env,
-    globalTags: options.tags ?? {},
+    globalTags: { ...options.tags, ...opts.tags },
     vusActive,
     timeoutMs: opts.timeoutMs ?? 60_000,
+    tuple,
   };
   const outcomes: WorkerOutcome[] = [];
   const vuSamples: MetricSample[] = [];
@@ -181,23 +225,29 @@ export async function runJourneys(opts: JourneyOptions): Promise<JourneyRun> {
     vuSamples.push({ metric: "vus_max", type: "gauge", value: max, tags: { ...shared.globalTags }, time });
   };
 
-  const setup = await runWorker(shared, { kind: "setup" }, 0);
+  const setup = await runWorker(shared, { kind: "setup" }, NO_VU);
   outcomes.push(setup);
   if (setup.aborted !== null) throw new Error(setup.aborted);
   if (setup.errors.length > 0) throw new Error(`setup failed: ${setup.errors.join("; ")}`);
 
-  let nextVu = 1;
+  // VU ids come from the instance's stripe, in start order (k6's ExecutionState.GetUniqueVUIdentifiers): 1..N for
+  // a whole run; for a segment, run-wide ids that no other instance of the run gets.
+  const vuIds = new SegmentedIndex(tuple.stripe);
   const runs: Array<Promise<WorkerOutcome>> = [];
-  const vusFor = (name: string) => (typeof opts.vus === "number" ? opts.vus : (opts.vus?.[name] ?? 1));
+  const startedVus: StartedVu[] = [];
+  const vusFor = (name: string) => tuple.scale(typeof opts.vus === "number" ? opts.vus : (opts.vus?.[name] ?? 1));
   const total = selected.reduce((n, name) => n + vusFor(name), 0);
   for (const scenario of selected) {
     const exec = options.scenarios?.[scenario]?.exec ?? "default";
     const iterations = opts.iterationsByScenario?.[scenario] ?? opts.iterations ?? 3;
+    const scenarioIterations = new SharedArrayBuffer(4);
     for (let v = 0; v < vusFor(scenario); v++) {
-      const vuId = nextVu++;
+      const { scaled, unscaled } = vuIds.next();
+      const ids: VuIds = { idInTest: unscaled, idInInstance: scaled, scenarioIterations };
+      startedVus.push({ scenario, idInTest: unscaled, idInInstance: scaled, requested: [] });
       vusNow(Atomics.add(active, 0, 1) + 1, total);
       runs.push(
-        runWorker(shared, { kind: "iterations", scenario, exec, iterations, setupData: setup.result }, vuId).finally(
+        runWorker(shared, { kind: "iterations", scenario, exec, iterations, setupData: setup.result }, ids).finally(
           () => vusNow(Atomics.sub(active, 0, 1) - 1, total),
         ),
       );
@@ -206,10 +256,14 @@ export async function runJourneys(opts: JourneyOptions): Promise<JourneyRun> {
   const settled = await Promise.allSettled(runs);
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (rejected) throw rejected.reason instanceof Error ? rejected.reason : new Error(String(rejected.reason));
-  for (const s of settled) if (s.status === "fulfilled") outcomes.push(s.value);
+  settled.forEach((s, i) => {
+    if (s.status !== "fulfilled") return;
+    outcomes.push(s.value);
+    startedVus[i]!.requested = s.value.requested;
+  });
 
   const aborted = outcomes.find((o) => o.aborted !== null);
-  if (!aborted) outcomes.push(await runWorker(shared, { kind: "teardown", setupData: setup.result }, 0));
+  if (!aborted) outcomes.push(await runWorker(shared, { kind: "teardown", setupData: setup.result }, NO_VU));
 
   const samples = [...outcomes.flatMap((o) => o.samples), ...vuSamples].sort((a, b) => a.time - b.time);
   const declared = new Map<string, DeclaredMetric>();
@@ -226,6 +280,7 @@ export async function runJourneys(opts: JourneyOptions): Promise<JourneyRun> {
     durationMs: Date.now() - started,
     env,
     setupData: setup.result,
+    vus: startedVus,
   };
 }
 
@@ -244,7 +299,7 @@ export async function renderSummary(
   transport: EventsTransport = "xk6-sse",
 ): Promise<Record<string, string>> {
   const shared = await singleWorkerShared(env, transport);
-  const outcome = await runWorker(shared, { kind: "summary", summary }, 0);
+  const outcome = await runWorker(shared, { kind: "summary", summary }, NO_VU);
   if (outcome.errors.length > 0) throw new Error(`handleSummary failed: ${outcome.errors.join("; ")}`);
   return (outcome.result ?? {}) as Record<string, string>;
 }

@@ -10,7 +10,8 @@ installRuntime(init);
 
 const globals = globalThis as unknown as Record<string, unknown>;
 globals.__ENV = { ...init.env };
-globals.__VU = init.vuId;
+// k6's __VU is the VU's number on its own instance (exec.vu.idInInstance).
+globals.__VU = init.vuIdInInstance;
 globals.__ITER = 0;
 
 function forward(level: string) {

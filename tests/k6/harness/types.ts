@@ -1,5 +1,6 @@
 // Shapes shared by the harness's main-thread side (index.ts, host.ts) and its VU workers (vu-worker.ts, doubles).
 import type { MessagePort } from "node:worker_threads";
+import type { Stripe } from "./segments";
 
 /** One metric sample, as k6 emits it (the shape outputs such as InfluxDB receive). */
 export interface MetricSample {
@@ -28,7 +29,17 @@ export type WorkerPhase =
 export interface WorkerInit {
   phase: WorkerPhase;
   env: Record<string, string>;
+  /** exec.vu.idInTest: run-wide, striped across the instances of a segmented run (0 in setup and teardown). */
   vuId: number;
+  /** exec.vu.idInInstance (and __VU): 1..n on this instance; equal to vuId when the run is not segmented. */
+  vuIdInInstance: number;
+  /** What exec.test.options reports for --execution-segment / --execution-segment-sequence (null when unset). */
+  executionSegment: string | null;
+  executionSegmentSequence: string | null;
+  /** This instance's stripe of the run-wide numbers (scenario iterations), and the scenario's shared counter. */
+  stripe: Stripe;
+  /** Int32Array[1]: iterations this instance has started in the VU's scenario (iterations phase only). */
+  scenarioIterations?: SharedArrayBuffer;
   /** Test-wide tags (k6 `options.tags`, e.g. testid). */
   globalTags: Record<string, string>;
   /** Int32Array[1] the VU waits on while the main thread performs its HTTP request. */

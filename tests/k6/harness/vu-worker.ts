@@ -54,6 +54,7 @@ try {
       for (let i = 0; i < phase.iterations && aborted === null; i++) {
         rt.iterationInScenario = i;
         rt.iterationInTest = i;
+        rt.beginScenarioIteration();
         (globalThis as unknown as Record<string, unknown>).__ITER = i;
         rt.groupPath = "";
         const started = Date.now();

@@ -16,6 +16,7 @@ import type {
   SseOpenResult,
   WorkerInit,
 } from "../types";
+import { unscaledAt, type Stripe } from "../segments";
 
 /** Thrown by exec.test.abort(): ends the run like k6 does. */
 export class TestAbort extends Error {
@@ -31,12 +32,18 @@ const FLUSH_EVERY = 500;
 export class VuRuntime {
   readonly env: Record<string, string>;
   readonly vuId: number;
+  readonly vuIdInInstance: number;
+  readonly executionSegment: string | null;
+  readonly executionSegmentSequence: string | null;
   readonly globalTags: Record<string, string>;
   scenario: string | undefined;
   /** "::a::b" while inside group("a") → group("b"); "" at the top. */
   groupPath = "";
   iterationInScenario = 0;
   iterationInTest = 0;
+  /** exec.scenario.iterationInTest / iterationInInstance of the current iteration (scenario-wide, as in k6). */
+  scenarioIterationInTest = 0;
+  scenarioIterationInInstance = 0;
   passedChecks = 0;
   failedChecks = 0;
   bytesSent = 0;
@@ -53,16 +60,34 @@ export class VuRuntime {
   private readonly port: MessagePort;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
   private buffer: MetricSample[] = [];
+  private readonly stripe: Stripe;
+  private readonly scenarioIterations: Int32Array | undefined;
   readonly sseLimitMs: number;
 
   constructor(init: WorkerInit) {
     this.env = init.env;
     this.vuId = init.vuId;
+    this.vuIdInInstance = init.vuIdInInstance;
+    this.executionSegment = init.executionSegment;
+    this.executionSegmentSequence = init.executionSegmentSequence;
+    this.stripe = init.stripe;
+    this.scenarioIterations = init.scenarioIterations ? new Int32Array(init.scenarioIterations) : undefined;
     this.globalTags = init.globalTags;
     this.signal = new Int32Array(init.signal);
     this.vusActive = new Int32Array(init.vusActive);
     this.port = init.port;
     this.sseLimitMs = init.sseLimitMs;
+  }
+
+  /**
+   * A new iteration of the VU's scenario: k6 counts them per executor on the instance (iterationInInstance) and
+   * maps that count through the instance's stripe to a run-wide number (iterationInTest), so no two instances of a
+   * segmented run share one.
+   */
+  beginScenarioIteration(): void {
+    const k = this.scenarioIterations ? Atomics.add(this.scenarioIterations, 0, 1) + 1 : this.iterationInScenario + 1;
+    this.scenarioIterationInInstance = k - 1;
+    this.scenarioIterationInTest = unscaledAt(this.stripe, k) - 1;
   }
 
   get activeVus(): number {

@@ -1,0 +1,381 @@
+// `npm run k8s:render`: the Kubernetes manifests of one distributed run with k6-operator v1.6.0, on stdout (or
+// --out FILE), ready for `kubectl apply --server-side -f -`. No kubectl needed to render.
+//
+// Base: deploy/k6-operator/testrun.yaml (the TestRun) and deploy/k6-operator/settings.yaml (the run's settings).
+// Rendered, in order:
+//   Secret    agentapi-load-influxdb          only when INFLUXDB_TOKEN is set (else create it: README.md)
+//   ConfigMap <testrun>-settings              the base settings + this run's values (TESTID, PROFILE, targets, …)
+//   ConfigMap agentapi-load-script-<sha256>   k6/dist/main.js, named by its content like kustomize's
+//                                             configMapGenerator (immutable; a new bundle gets a new name)
+//   TestRun   agentapi-load-<testid>          parallelism N, the image, both ConfigMaps, report folders for N
+//
+//   npm run k8s:render -- --parallelism 4 --image registry.example.com/agentapi-load-k6:1.8.1 --namespace load
+//   PARALLELISM=16 IMAGE=… TESTID=… PROFILE=staging AGENTAPI_URL_TEMPLATE='http://ws-{agent}/agentapi' AGENTS=1100 \
+//     npm run --silent k8s:render > run.yaml
+//
+// Settings come from the environment (the names of k6/README.md and settings.yaml; INFLUXDB_ADDR, INFLUXDB_ORG and
+// INFLUXDB_BUCKET stand for the K6_INFLUXDB_* keys), flags win. They are validated with the suite's own rules
+// (k6/src/config.ts): a bad value stops here with the line k6 would print. Exit status: 0 rendered, 2 bad usage or
+// configuration, 1 anything else (e.g. no bundle: run `npm run build`).
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse, stringify } from "yaml";
+import { agentCount, ConfigError, loadConfig } from "../k6/src/config";
+import { buildScenarios, peakVus } from "../k6/src/profiles";
+
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const DEPLOY_DIR = join(REPO_ROOT, "deploy", "k6-operator");
+export const BASE_TESTRUN = join(DEPLOY_DIR, "testrun.yaml");
+export const BASE_SETTINGS = join(DEPLOY_DIR, "settings.yaml");
+export const BUNDLE = join(REPO_ROOT, "k6", "dist", "main.js");
+
+/** The names the base manifests use; rendered ones are per run. */
+const BASE_SETTINGS_NAME = "agentapi-load-settings";
+const BASE_SCRIPT_NAME = "agentapi-load-script";
+export const SECRET_NAME = "agentapi-load-influxdb";
+export const SECRET_KEY = "K6_INFLUXDB_TOKEN";
+/** Where the runner image's k6 (user k6, WORKDIR /home/k6) writes REPORT_DIR=reports/<testid>. */
+const REPORTS_MOUNT = "/home/k6/reports";
+const TESTID_LABEL = "agentapi-load/testid";
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+type Json = Record<string, unknown>;
+
+export interface RenderInput {
+  parallelism: number;
+  image: string;
+  namespace?: string;
+  testId: string;
+  /** The TestRun's name (default agentapi-load-<testid>). */
+  name?: string;
+  /** Values for settings.yaml's keys (the rest keep the base's values). */
+  settings: Record<string, string>;
+  /** The InfluxDB token: rendered into the Secret when given. */
+  influxdbToken?: string;
+  /** A PersistentVolumeClaim for the report folders instead of an emptyDir. */
+  reportsPvc?: string;
+  /** The bundle's text (k6/dist/main.js). */
+  script: string;
+}
+
+export interface Rendered {
+  name: string;
+  documents: Json[];
+  yaml: string;
+  /** The largest exec.vu.idInTest the run can give (the fleet must have that many agents). */
+  largestVuId: number;
+  /** VUs each runner plans at most (sum of its share of every scenario's peak). */
+  runnerVus: number[];
+  warnings: string[];
+}
+
+const readYaml = (path: string): Json => parse(readFileSync(path, "utf8")) as Json;
+
+/** The keys of the base settings ConfigMap: the environment every runner gets. */
+export function settingsKeys(): string[] {
+  const data = (readYaml(BASE_SETTINGS).data ?? {}) as Record<string, string>;
+  return Object.keys(data);
+}
+
+/** A DNS-1123 label from a testid: lower case, [a-z0-9-], at most `max` characters, alphanumeric at both ends. */
+export function labelSafe(text: string, max = 63): string {
+  const cleaned = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .slice(0, max)
+    .replace(/^-+|-+$/g, "");
+  return cleaned === "" ? "run" : cleaned;
+}
+
+/**
+ * agentapi-load-<testid>: k6-operator names runner k's Job `<name>-<k>` and its Service `<name>-service-<k>`, both
+ * DNS labels of at most 63 characters, so the name keeps 52 (room for "-service-" and a two-digit k).
+ */
+export function testRunName(testId: string): string {
+  return labelSafe(`agentapi-load-${labelSafe(testId)}`, 52);
+}
+
+/**
+ * The VUs each of N equal runners plans, and the largest run-wide VU id: k6 scales every scenario's VUs to the
+ * runner's segment (runner i of N gets ⌊v/N⌋, one more when i < v mod N) and numbers the runner's VUs from its
+ * stripe of the run (i+1, i+1+N, i+1+2N, …). Per-scenario rounding favours the first runners, so the largest id can
+ * exceed the run's VU total: agents ((id − 1) mod AGENTS) + 1 stay distinct only with AGENTS ≥ that id. An upper
+ * bound: k6 may plan fewer VUs when scenarios never overlap.
+ */
+export function runnerPlan(
+  peaks: ReadonlyArray<number>,
+  parallelism: number,
+): { runnerVus: number[]; largest: number } {
+  const runnerVus = Array.from({ length: parallelism }, (_, i) =>
+    peaks.reduce((n, v) => n + Math.floor(v / parallelism) + (i < v % parallelism ? 1 : 0), 0),
+  );
+  const largest = Math.max(0, ...runnerVus.map((n, i) => (n === 0 ? 0 : i + 1 + (n - 1) * parallelism)));
+  return { runnerVus, largest };
+}
+
+/** Every configMapKeyRef / configMapRef named `from` → `to`, anywhere in the object. */
+function renameConfigMapRefs(node: unknown, from: string, to: string): void {
+  if (Array.isArray(node)) {
+    for (const item of node) renameConfigMapRefs(item, from, to);
+  } else if (typeof node === "object" && node !== null) {
+    const record = node as Json;
+    for (const [key, value] of Object.entries(record)) {
+      if ((key === "configMapKeyRef" || key === "configMapRef") && typeof value === "object" && value !== null) {
+        const ref = value as Json;
+        if (ref.name === from) ref.name = to;
+      }
+      renameConfigMapRefs(value, from, to);
+    }
+  }
+}
+
+const shellQuoteDir = (dir: string) => `"${REPORTS_MOUNT}/\${TESTID}${dir}"`;
+
+export function render(input: RenderInput): Rendered {
+  if (!Number.isInteger(input.parallelism) || input.parallelism < 1) {
+    throw new UsageError(`PARALLELISM must be a whole number ≥ 1 (got "${input.parallelism}")`);
+  }
+  if (!/^[^\s]+$/.test(input.image)) throw new UsageError(`IMAGE must be an image reference (got "${input.image}")`);
+  if (input.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(input.namespace)) {
+    throw new UsageError(`NAMESPACE must be a DNS label (got "${input.namespace}")`);
+  }
+  if (input.reportsPvc !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(input.reportsPvc)) {
+    throw new UsageError(`REPORTS_PVC must be a PersistentVolumeClaim name (got "${input.reportsPvc}")`);
+  }
+  const name = input.name ?? testRunName(input.testId);
+  if (!/^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$/.test(name)) {
+    throw new UsageError(`the TestRun name must be a DNS label of at most 52 characters (got "${name}")`);
+  }
+  const n = input.parallelism;
+  const warnings: string[] = [];
+
+  // --- settings: the base's keys, this run's values, the testid's report folder ---
+  const settingsDoc = readYaml(BASE_SETTINGS);
+  const keys = Object.keys(settingsDoc.data ?? {});
+  for (const key of Object.keys(input.settings)) {
+    if (!keys.includes(key)) throw new UsageError(`${key} is not a setting of ${BASE_SETTINGS} (${keys.join(", ")})`);
+  }
+  const data: Record<string, string> = { ...(settingsDoc.data as Record<string, string>), ...input.settings };
+  data.TESTID = input.testId;
+  data.REPORT_DIR = `reports/${input.testId}`;
+
+  // The suite's own validation: what would stop k6 at start stops the rendering.
+  let config;
+  try {
+    config = loadConfig(data);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(input.testId)) {
+    throw new UsageError(`TESTID may only hold letters, digits, '.', '_' and '-' (got "${input.testId}")`);
+  }
+  const scenarios = buildScenarios(config.profile, config.scenarios, config.vusFactor, config.timeScale);
+  const peaks = Object.values(scenarios).map(peakVus);
+  const totalVus = peaks.reduce((a, b) => a + b, 0);
+  if (n > totalVus) {
+    throw new UsageError(
+      `PARALLELISM=${n} exceeds the run's ${totalVus} VUs: k6-operator refuses more runners than VUs (lower PARALLELISM or raise VUS_FACTOR)`,
+    );
+  }
+  const plan = runnerPlan(peaks, n);
+  const idle = plan.runnerVus.flatMap((v, i) => (v === 0 ? [i + 1] : []));
+  if (idle.length > 0) {
+    warnings.push(`runner(s) ${idle.join(", ")} of ${n} get no VU of any scenario (each scenario has < ${n} VUs)`);
+  }
+  const agents = agentCount(config.agents);
+  if (config.agents.kind !== "single" && agents < plan.largest) {
+    warnings.push(
+      `the fleet has ${agents} agents but VU ids reach ${plan.largest} with ${n} runners: ids above ${agents} wrap onto agents other VUs use (set AGENTS ≥ ${plan.largest})`,
+    );
+  }
+
+  const labels = { "app.kubernetes.io/name": "agentapi-load", [TESTID_LABEL]: labelSafe(input.testId) };
+  const meta = (docName: string, extra: Record<string, string> = {}): Json => ({
+    name: docName,
+    ...(input.namespace ? { namespace: input.namespace } : {}),
+    labels: { ...labels, ...extra },
+  });
+
+  const settingsName = `${name}-settings`;
+  const settings: Json = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: meta(settingsName, { "app.kubernetes.io/component": "settings" }),
+    data,
+  };
+
+  const hash = createHash("sha256").update(input.script).digest("hex").slice(0, 10);
+  const scriptName = `${BASE_SCRIPT_NAME}-${hash}`;
+  const script: Json = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: scriptName,
+      ...(input.namespace ? { namespace: input.namespace } : {}),
+      labels: { "app.kubernetes.io/name": "agentapi-load", "app.kubernetes.io/component": "script" },
+    },
+    immutable: true,
+    data: { "main.js": input.script },
+  };
+
+  // --- the TestRun ---
+  const testRun = readYaml(BASE_TESTRUN);
+  const spec = testRun.spec as Json;
+  testRun.metadata = meta(name, { "app.kubernetes.io/component": "load-test" });
+  spec.parallelism = n;
+  (spec.script as { configMap: Json }).configMap.name = scriptName;
+  const runner = spec.runner as Json;
+  runner.image = input.image;
+  const runnerMeta = (runner.metadata ?? {}) as Json;
+  runner.metadata = { ...runnerMeta, labels: { ...(runnerMeta.labels as Json), ...labels } };
+  renameConfigMapRefs(runner, BASE_SETTINGS_NAME, settingsName);
+  const folders = n === 1 ? [""] : Array.from({ length: n }, (_, i) => `/instance-${i + 1}`);
+  for (const init of (runner.initContainers ?? []) as Json[]) {
+    init.image = input.image;
+    if (init.name === "report-folders") init.command = ["sh", "-c", `mkdir -p ${folders.map(shellQuoteDir).join(" ")}`];
+  }
+  if (input.reportsPvc !== undefined) {
+    runner.volumes = ((runner.volumes ?? []) as Json[]).map((v) =>
+      v.name === "reports" ? { name: "reports", persistentVolumeClaim: { claimName: input.reportsPvc } } : v,
+    );
+  }
+
+  const documents: Json[] = [];
+  if (input.influxdbToken !== undefined && input.influxdbToken !== "") {
+    documents.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name: SECRET_NAME,
+        ...(input.namespace ? { namespace: input.namespace } : {}),
+        labels: { "app.kubernetes.io/name": "agentapi-load" },
+      },
+      type: "Opaque",
+      stringData: { [SECRET_KEY]: input.influxdbToken },
+    });
+  }
+  documents.push(settings, script, testRun);
+
+  const header =
+    `# Rendered by scripts/k8s-render.ts: TestRun ${name}, ${n} runner(s), testid ${input.testId}, image ${input.image}.\n` +
+    `# The largest VU id is ${plan.largest} (runners plan ${plan.runnerVus.join(", ")} VUs).\n`;
+  const yaml = header + documents.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+  return { name, documents, yaml, largestVuId: plan.largest, runnerVus: plan.runnerVus, warnings };
+}
+
+const FLAGS: Readonly<Record<string, string>> = {
+  "--parallelism": "PARALLELISM",
+  "--image": "IMAGE",
+  "--namespace": "NAMESPACE",
+  "--testid": "TESTID",
+  "--name": "TESTRUN_NAME",
+  "--reports-pvc": "REPORTS_PVC",
+  "--profile": "PROFILE",
+  "--scenarios": "SCENARIOS",
+  "--vus-factor": "VUS_FACTOR",
+  "--time-scale": "TIME_SCALE",
+  "--base-url": "BASE_URL",
+  "--agent-url-template": "AGENTAPI_URL_TEMPLATE",
+  "--agents": "AGENTS",
+  "--agent-urls": "AGENTAPI_URLS",
+  "--out": "OUT",
+};
+
+/** Environment names that stand for a settings key. */
+const ALIASES: Readonly<Record<string, string>> = {
+  INFLUXDB_ADDR: "K6_INFLUXDB_ADDR",
+  INFLUXDB_ORG: "K6_INFLUXDB_ORGANIZATION",
+  INFLUXDB_BUCKET: "K6_INFLUXDB_BUCKET",
+};
+
+const FLEET_KEYS = ["AGENTAPI_URL_TEMPLATE", "AGENTS", "AGENTAPI_URLS"] as const;
+
+/** Flags over the environment → the render input (the bundle read from `scriptPath`) and where to write. */
+export function inputFrom(
+  argv: ReadonlyArray<string>,
+  env: Env,
+  scriptPath = BUNDLE,
+): { input: RenderInput; out: string | undefined } {
+  const values: Record<string, string | undefined> = { ...env };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const [flag, inline] = arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg];
+    const key = FLAGS[flag ?? ""];
+    if (key === undefined) throw new UsageError(`unknown option ${arg} (see the header of scripts/k8s-render.ts)`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    values[key] = value;
+  }
+  const blank = (v: string | undefined) => v === undefined || v.trim() === "";
+  const parallelismText = blank(values.PARALLELISM) ? "1" : values.PARALLELISM!.trim();
+  if (!/^\d+$/.test(parallelismText))
+    throw new UsageError(`PARALLELISM must be a whole number ≥ 1 (got "${parallelismText}")`);
+  if (blank(values.IMAGE)) {
+    throw new UsageError("IMAGE is not set: the project's k6 image in a registry the cluster pulls from (README.md)");
+  }
+  if (blank(values.TESTID)) throw new UsageError("TESTID is not set (make k8s-load makes a fresh one)");
+
+  const keys = settingsKeys();
+  const settings: Record<string, string> = {};
+  for (const key of keys) {
+    const value = values[key];
+    if (value !== undefined && key !== "TESTID" && key !== "REPORT_DIR") settings[key] = value;
+  }
+  for (const [alias, key] of Object.entries(ALIASES)) {
+    const value = values[alias];
+    if (value !== undefined && values[key] === undefined) settings[key] = value;
+  }
+  // One way to name the servers: a given BASE_URL alone means that one server; a list replaces the template.
+  const given = (key: string) => !blank(values[key]);
+  if (given("BASE_URL") && !FLEET_KEYS.some(given)) for (const key of FLEET_KEYS) settings[key] = "";
+  if (given("AGENTAPI_URLS")) settings.AGENTAPI_URL_TEMPLATE = settings.AGENTS = "";
+  if (given("AGENTAPI_URL_TEMPLATE")) settings.AGENTAPI_URLS = "";
+
+  if (!existsSync(scriptPath)) throw new Error(`${scriptPath} is missing: run npm run build first`);
+  const input: RenderInput = {
+    parallelism: Number(parallelismText),
+    image: values.IMAGE!.trim(),
+    testId: values.TESTID!.trim(),
+    settings,
+    script: readFileSync(scriptPath, "utf8"),
+    ...(blank(values.NAMESPACE) ? {} : { namespace: values.NAMESPACE!.trim() }),
+    ...(blank(values.TESTRUN_NAME) ? {} : { name: values.TESTRUN_NAME!.trim() }),
+    ...(blank(values.REPORTS_PVC) ? {} : { reportsPvc: values.REPORTS_PVC!.trim() }),
+    ...(blank(values.INFLUXDB_TOKEN) ? {} : { influxdbToken: values.INFLUXDB_TOKEN! }),
+  };
+  return { input, out: blank(values.OUT) ? undefined : values.OUT };
+}
+
+function main(): void {
+  try {
+    const { input, out } = inputFrom(process.argv.slice(2), process.env);
+    const rendered = render(input);
+    if (out === undefined) process.stdout.write(rendered.yaml);
+    else writeFileSync(out, rendered.yaml, { mode: 0o600 });
+    for (const warning of rendered.warnings) console.error(`k8s-render: warning: ${warning}`);
+    console.error(
+      `k8s-render: TestRun ${rendered.name}${input.namespace ? ` (namespace ${input.namespace})` : ""}: ` +
+        `${input.parallelism} runner(s), testid ${input.testId}, largest VU id ${rendered.largestVuId}` +
+        `${input.influxdbToken ? "" : `; Secret ${SECRET_NAME} not rendered (INFLUXDB_TOKEN unset): it must exist`}`,
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`k8s-render: ${message}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
