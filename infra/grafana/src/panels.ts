@@ -28,7 +28,17 @@ export interface TimeseriesSpec {
    * which `fill(0)` cannot fill, and "no timeouts" should read 0.
    */
   noValue?: string;
+  /** Grafana's panel "min interval" (default MIN_INTERVAL). */
+  minInterval?: string;
 }
+
+/**
+ * The floor of every panel's `$__interval`. Grafana divides the range by the panel's width in pixels (20 minutes on
+ * a 1500 px panel: 1 s buckets, 1200 of them per series); InfluxDB's cost grows with the buckets × series it
+ * returns, so on long runs the floor keeps queries fast (20 minutes: 120 buckets). 10 s still resolves k6's ramps
+ * (stages of a minute or more), and the per-second panels divide by `$__interval_ms`, so rates stay per second.
+ */
+export const MIN_INTERVAL = "10s";
 
 const OK = "green";
 const BREACH = "red";
@@ -49,6 +59,7 @@ export function timeseries(spec: TimeseriesSpec): PanelBuilder {
     .title(spec.title)
     .description(spec.description)
     .datasource({ ...INFLUX_DATASOURCE })
+    .interval(spec.minInterval ?? MIN_INTERVAL)
     .targets(spec.targets)
     .unit(spec.unit)
     .span(spec.width ?? 12)
