@@ -21,7 +21,7 @@ LOAD_FLAGS := $(strip $(if $(PROFILE),--profile $(PROFILE)) $(if $(SCENARIOS),--
 	$(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(AGENTAPI_URL_TEMPLATE),--agent-url-template '$(AGENTAPI_URL_TEMPLATE)') \
 	$(if $(AGENTS),--agents $(AGENTS)) $(if $(AGENTAPI_URLS),--agent-urls $(AGENTAPI_URLS)))
 
-.PHONY: help up load smoke test down clean logs build ps
+.PHONY: help up load smoke test down clean logs build ps compare baseline
 
 help: ## list the targets
 	@echo "agentapi-load - load tests and live dashboards for AgentAPI"
@@ -47,6 +47,14 @@ k8s-load: ## run the suite on Kubernetes with k6-operator: N runners, one testid
 	@./scripts/k8s-load.sh
 
 .PHONY: k8s-load
+
+compare: ## compare two runs (A=, B=: testid, report folder, summary.json or baselines/<profile>.json); exit 1 on a regression
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then echo "usage: make compare A=<baseline> B=<candidate> [COMPARE_FLAGS=...]" >&2; exit 2; fi
+	@npm run --silent compare -- $(A) $(B) $(COMPARE_FLAGS)
+
+baseline: ## record run TESTID= as its profile's baseline (baselines/<profile>.json); make load then compares with it
+	@if [ -z "$(TESTID)" ]; then echo "usage: make baseline TESTID=<testid>" >&2; exit 2; fi
+	@npm run --silent baseline -- $(TESTID)
 
 smoke: ## end-to-end smoke test of the whole stack (skips with a reason where Docker cannot run it)
 	@npm run smoke

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the k6 suite once with a fresh testid: in the project's Docker image (--docker) or with a local k6, against
 # the target of --env, optionally streaming to InfluxDB + Grafana (--monitor). Prints where to watch the run and
-# where its reports are. Exit status: k6's own (0 = passed, 99 = thresholds breached), 2 = bad usage, 1 = other.
+# where its reports are; when baselines/<profile>.json exists (make baseline), ends with the comparison against it.
+# Exit status: k6's own (0 = passed, 99 = thresholds breached), 2 = bad usage, 1 = other, or (COMPARE_GATE=1 only)
+# 1 when k6 passed but the comparison with the baseline found a regression.
 # Runs on bash 3.2 (macOS) too: no associative arrays, no ${var,,}.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -44,7 +46,8 @@ Options:
 
 Environment (flags win over the environment, which wins over .env.NAME): PROFILE, SCENARIOS, VUS_FACTOR,
 TIME_SCALE, BASE_URL, AGENTAPI_URL_TEMPLATE, AGENTS, AGENTAPI_URLS, OAUTH_BASE_URL, AUTH_URL, MCP_URL, AGENT_ONLY,
-TESTID (default: a fresh one), CONFIRM_PRODUCTION, K6_BIN (local k6 binary, default k6).
+TESTID (default: a fresh one), CONFIRM_PRODUCTION, K6_BIN (local k6 binary, default k6), COMPARE_GATE (1: a
+regression against baselines/<profile>.json fails the run with exit 1; default: the comparison only reports).
 
 Targets: under --docker, with no BASE_URL and no fleet given, each VU gets its own agent of the stack's stub fleet
 (docker-compose.yml: STUB_AGENTS agents, AGENTS of them used). A BASE_URL (flag, environment or .env.NAME) means
@@ -286,6 +289,7 @@ if [ "$dry_run" = true ]; then
     if is_set "$key"; then eval "printf '%s=%s\n' \"\$key\" \"\${$key}\""; fi
   done
   echo "command: ${command[*]}"
+  [ ! -f "baselines/${PROFILE}.json" ] || echo "baseline: baselines/${PROFILE}.json (compared after the run)"
   exit 0
 fi
 
@@ -335,4 +339,26 @@ case "$status" in
   108) echo "result:    stopped by setup (k6 exit 108): the target did not answer, see the first lines of the run" ;;
   *) echo "result:    k6 failed (exit ${status})" ;;
 esac
+
+# ---- comparison with the profile's baseline (make baseline TESTID=...) ---------------------------------------------
+# Reports only, unless COMPARE_GATE=1: then a regression turns a passing run into exit 1 (k6's own failures win).
+baseline_file="baselines/${PROFILE}.json"
+if [ -f "$baseline_file" ] && [ -f "${REPORT_DIR}/summary.json" ]; then
+  echo
+  if [ -x node_modules/.bin/tsx ]; then
+    compare_status=0
+    node_modules/.bin/tsx tools/compare/cli.ts "$baseline_file" "$REPORT_DIR" --out "${REPORT_DIR}/compare" ||
+      compare_status=$?
+    case "$compare_status" in
+      0) echo "compare:   no regression against ${baseline_file}" ;;
+      1)
+        echo "compare:   REGRESSED against ${baseline_file} (${REPORT_DIR}/compare/compare.html)"
+        if [ "${COMPARE_GATE:-0}" = 1 ] && [ "$status" = 0 ]; then status=1; fi
+        ;;
+      *) echo "compare:   could not compare with ${baseline_file} (exit ${compare_status}; see the line above)" ;;
+    esac
+  else
+    echo "compare:   skipped (run npm ci for tools/compare); baseline ${baseline_file}"
+  fi
+fi
 exit "$status"

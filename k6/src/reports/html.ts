@@ -18,7 +18,8 @@ import {
 } from "./summary-data";
 import { escapeMarkup } from "./escape";
 
-const STYLE = `
+/** The reports' stylesheet (also used by tools/compare's compare.html, for the same look). */
+export const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
