@@ -29,7 +29,7 @@ help: ## list the targets
 	@echo "usage: make <target> [PROFILE=smoke|local|staging|production] [SCENARIOS=a,b] [VUS_FACTOR=n] [TIME_SCALE=0.1]"
 	@echo "                     [BASE_URL=url] [AGENTS=n] [AGENTAPI_URL_TEMPLATE=url-with-{agent}] [AGENTAPI_URLS=u1,u2]"
 	@echo
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-17s %s\n", $$1, $$2}'
 
 up: ## start InfluxDB, Grafana and the reference target (healthy), creating .env on first use
 	@./scripts/require-docker.sh
