@@ -13,6 +13,7 @@ import {
 } from "../../k6/src/reports/summary-data";
 import { buildK6Thresholds, THRESHOLD_TABLE, thresholdKey } from "../../k6/src/thresholds";
 import type { InfluxReader, RunInfo } from "../influx/index";
+import { holds as k6Holds, parseThreshold } from "../thresholds/arithmetic";
 import { percentileSorted } from "./stats";
 
 export interface KeyStats {
@@ -222,27 +223,15 @@ export async function fromInflux(
   };
 }
 
-const CONDITION = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/i;
-
-/** k6's verdict of one condition on a value. */
+/** k6's verdict of one condition on a value (null when the condition is not a k6 expression). */
 export function holds(condition: string, value: number): boolean | null {
-  const m = CONDITION.exec(condition);
-  if (!m) return null;
-  const limit = Number(m[3]);
-  switch (m[2]) {
-    case "<":
-      return value < limit;
-    case "<=":
-      return value <= limit;
-    case ">":
-      return value > limit;
-    case ">=":
-      return value >= limit;
-    case "!=":
-      return value !== limit;
-    default:
-      return value === limit;
+  let parsed: ReturnType<typeof parseThreshold>;
+  try {
+    parsed = parseThreshold(condition);
+  } catch {
+    return null;
   }
+  return k6Holds(value, parsed.operator, parsed.limit);
 }
 
 /** THRESHOLD_TABLE judged on a run's statistics (rows whose metric got no sample are left out, as k6 would). */

@@ -22,7 +22,7 @@ import { PanelBuilder as TablePanelBuilder } from "@grafana/grafana-foundation-s
 import { ENDPOINTS } from "../../../k6/src/names";
 import { RawInfluxQL, SIDES, overRuns, perRun, type RunField, type Statistic, type TagFilter } from "./compare-queries";
 import { compareVariables } from "./compare-variables";
-import { DASHBOARD_UID } from "./dashboard";
+import { DASHBOARD_UID, withId } from "./dashboard";
 import { INFLUX_DATASOURCE } from "./datasource";
 import { count, mean, percentile } from "./influxql";
 import { CUSTOM, K6 } from "./metrics";
@@ -341,16 +341,6 @@ const ROWS: readonly RowSpec[] = [
   { title: "Agents: A = $A, B = $B", panels: agentTables },
   { title: "Trend: the last $N runs", panels: trendPanels },
 ];
-
-function withId<T extends { id?: number }>(builder: cog.Builder<T>, id: number): cog.Builder<T> {
-  return {
-    build: () => {
-      const built = builder.build();
-      built.id = id;
-      return built;
-    },
-  };
-}
 
 export function buildCompareDashboard(): Dashboard {
   const dashboard = new DashboardBuilder(COMPARE_DASHBOARD_TITLE)

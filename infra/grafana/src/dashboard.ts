@@ -484,7 +484,7 @@ const ROWS: readonly RowSpec[] = [
 ];
 
 /** Sets a fixed id on whatever a builder produces: the SDK leaves ids to the caller. */
-function withId<T extends { id?: number }>(builder: cog.Builder<T>, id: number): cog.Builder<T> {
+export function withId<T extends { id?: number }>(builder: cog.Builder<T>, id: number): cog.Builder<T> {
   return {
     build: () => {
       const built = builder.build();

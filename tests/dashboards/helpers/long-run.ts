@@ -19,6 +19,7 @@ import { SCENARIO_NAMES, type ScenarioName } from "../../../k6/src/names";
 import { PROFILES } from "../../../k6/src/profiles";
 import type { RunningInfluxd } from "./influxd";
 import { toLineProtocol } from "./line-protocol";
+import { prng } from "../../../tools/compare/stats";
 import type { MetricSample } from "./journey-samples";
 
 export const LONG_RUN_SECONDS = 20 * 60;
@@ -87,18 +88,6 @@ export interface LongRunStats {
   endMs: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so every dataset of the same size is the same. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Writes the long run into InfluxDB, second by second, in batches. */
 export async function writeLongRun(
   influx: RunningInfluxd,
@@ -117,7 +106,7 @@ export async function writeLongRun(
     for (const s of scenarios) weight += localVus(s, t) * (templates.get(s) as ScenarioTemplate).perIteration;
   const rate = Math.max(0, target - unscoped.length * duration) / weight; // iterations per second per VU
 
-  const rnd = random(42);
+  const rnd = prng(42);
   const cursor = new Map<string, number>();
   const carry = new Map<string, number>();
   const series = new Set<string>();
