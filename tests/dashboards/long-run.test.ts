@@ -1,16 +1,21 @@
 // The dashboard stays fast on long runs: a 20-minute full local run, proportionally shaped but smaller than a real
 // one (LONG_RUN_POINTS instead of 5.0 M: same series, VU ramps and sample mix, see helpers/long-run.ts), in a real
-// InfluxDB; every panel target's query, as Grafana sends it for a 1500 px panel, must stay within the goal scaled
-// to the dataset (300 ms per panel and 1.5 s per dashboard at 5.0 M points), with headroom for a shared CI core.
-// The full-size measurement is `npm run bench:dashboards` (infra/grafana/README.md, "Query speed").
+// InfluxDB; every panel target's query is run as Grafana sends it for a 1500 px panel.
+//
+// Budgets are ratios against a baseline measured in the same run, on the same InfluxDB: one pass over the run's raw
+// http_req_duration points (the measurement the heaviest panels read) with a cheap reducer, `count` per 10 s. A
+// fixed millisecond budget measures the CI machine as much as the queries (one flaked at 95.4 ms against 95 ms on a
+// slower runner); a ratio holds on any machine and still fails when a panel starts reading more than it should.
+// The full-size measurement in milliseconds is `npm run bench:dashboards` (infra/grafana/README.md, "Query speed").
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFLUX_DATABASE, INFLUX_RETENTION_POLICY } from "../../infra/grafana/src/datasource";
 import { loadCommittedDashboard, panelTargets } from "./helpers/dashboard-model";
 import { findInfluxd, startInfluxd, type RunningInfluxd } from "./helpers/influxd";
 import { recordRun } from "./helpers/journey-samples";
 import { withAgentSamples } from "./helpers/agent-samples";
-import { REAL_RUN_POINTS, writeLongRun, type LongRunStats } from "./helpers/long-run";
-import { timeDashboard, type TargetTiming } from "./helpers/panel-timing";
+import { writeLongRun, type LongRunStats } from "./helpers/long-run";
+import { timeDashboard, timeQuery, type TargetTiming } from "./helpers/panel-timing";
+import { SCAN_BUDGETS, scanBaselineQuery } from "./helpers/scan-budgets";
 
 const INFLUXD = findInfluxd();
 if (INFLUXD === undefined) {
@@ -19,16 +24,12 @@ if (INFLUXD === undefined) {
 
 const TESTID = "20261201-100000-be0c";
 const LONG_RUN_POINTS = 250_000;
-const SCALE = LONG_RUN_POINTS / REAL_RUN_POINTS;
-/** Scaled goals ×5 for a loaded 2-core CI, plus a fixed allowance per query (HTTP round trip, planning). */
-const HEADROOM = 5;
-const PER_QUERY_FLOOR_MS = 20;
-const TARGET_BUDGET_MS = 300 * SCALE * HEADROOM + PER_QUERY_FLOOR_MS;
 
 describe.skipIf(INFLUXD === undefined)("dashboard query time on a long run", () => {
   let influx: RunningInfluxd;
   let stats: LongRunStats;
   let timings: TargetTiming[];
+  let scanMs: number;
 
   beforeAll(async () => {
     influx = await startInfluxd(INFLUXD as string);
@@ -44,11 +45,18 @@ describe.skipIf(INFLUXD === undefined)("dashboard query time on a long run", () 
     const dashboard = loadCommittedDashboard();
     const range = { fromMs: stats.startMs, toMs: stats.endMs };
     await timeDashboard(influx, INFLUX_DATABASE, dashboard, range, 1); // warm-up
+    const baseline = scanBaselineQuery(TESTID, range);
+    const scanBefore = await timeQuery(influx, INFLUX_DATABASE, baseline, 5);
     timings = await timeDashboard(influx, INFLUX_DATABASE, dashboard, range, 3);
+    // Before and after the panels, so a machine that slows down in between does not skew the ratio either way.
+    scanMs = (scanBefore + (await timeQuery(influx, INFLUX_DATABASE, baseline, 5))) / 2;
     const slowest = [...timings].sort((a, b) => b.ms - a.ms).slice(0, 3);
+    const total = timings.reduce((n, t) => n + t.ms, 0);
     console.log(
-      `long run ${stats.points} points / ${stats.series} series; slowest: ` +
-        slowest.map((t) => `${t.label} ${t.ms.toFixed(0)} ms`).join(", "),
+      `long run ${stats.points} points / ${stats.series} series; raw scan ${scanMs.toFixed(1)} ms; ` +
+        `dashboard ${(total / scanMs).toFixed(1)} scans; slowest: ` +
+        slowest.map((t) => `${t.label} ${(t.ms / scanMs).toFixed(1)} scans (${t.ms.toFixed(0)} ms)`).join(", ") +
+        `; slowest without percentile(): ${(Math.max(...timings.filter((t) => !t.query.includes("percentile(")).map((t) => t.ms)) / scanMs).toFixed(1)} scans`,
     );
   }, 120_000);
 
@@ -72,10 +80,16 @@ describe.skipIf(INFLUXD === undefined)("dashboard query time on a long run", () 
     for (const t of timings) expect(t.rows / Math.max(1, t.series), t.label).toBeLessThanOrEqual(121);
   });
 
-  it(`keeps every target within ${TARGET_BUDGET_MS.toFixed(0)} ms and the dashboard within its scaled budget`, () => {
-    const slow = timings.filter((t) => t.ms > TARGET_BUDGET_MS).map((t) => `${t.label}: ${t.ms.toFixed(0)} ms`);
-    expect(slow).toEqual([]);
+  it(`keeps every target within its budget in raw scans (percentile ${SCAN_BUDGETS.percentileCall} per call, other ${SCAN_BUDGETS.otherTarget})`, () => {
+    const over = timings
+      .map((t) => ({ t, budget: SCAN_BUDGETS.forQuery(t.query) }))
+      .filter(({ t, budget }) => t.ms > budget * scanMs)
+      .map(({ t, budget }) => `${t.label}: ${(t.ms / scanMs).toFixed(1)} scans > ${budget}`);
+    expect(over).toEqual([]);
+  });
+
+  it(`keeps the whole dashboard within ${SCAN_BUDGETS.dashboard} raw scans`, () => {
     const total = timings.reduce((n, t) => n + t.ms, 0);
-    expect(total).toBeLessThan(1500 * SCALE * HEADROOM + PER_QUERY_FLOOR_MS * timings.length);
+    expect(total / scanMs).toBeLessThan(SCAN_BUDGETS.dashboard);
   });
 });

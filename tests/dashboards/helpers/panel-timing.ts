@@ -74,6 +74,17 @@ export function expandedQuery(
   });
 }
 
+/** One query run `repeat` times: the median, ms. */
+export async function timeQuery(influx: RunningInfluxd, db: string, query: string, repeat = 3): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const started = performance.now();
+    await influx.query(query, db);
+    runs.push(performance.now() - started);
+  }
+  return median(runs);
+}
+
 /** Every target of the dashboard, each run `repeat` times (median), in panel order. */
 export async function timeDashboard(
   influx: RunningInfluxd,
