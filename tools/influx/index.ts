@@ -12,3 +12,4 @@ export {
   type Series,
   type Totals,
 } from "./reader";
+export { createInfluxWriter, escapeKey, escapeMeasurement, type InfluxWriter } from "./writer";

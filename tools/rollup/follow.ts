@@ -1,0 +1,71 @@
+// Live rollup: on every tick, the runs that wrote samples recently are rolled up over the last `lookbackMs`, the
+// still-open window included. Re-rolling a window overwrites it, so the open window fills in over the next ticks and
+// samples that arrive late (k6 pushes every K6_INFLUXDB_PUSH_INTERVAL, a flush can lag) are counted as long as they
+// land within the lookback. A run seen for the first time (the rollup started after it) is rolled up from its first
+// sample, so restarting the rollup loses nothing of a run in progress.
+import { ident } from "../../infra/grafana/src/influxql";
+import { rollupRange, type QueryClient } from "./rollup";
+import type { InfluxWriter } from "../influx/writer";
+import { ROLLUPS } from "./spec";
+
+export interface FollowOptions {
+  /** How far back each tick re-rolls (late samples older than this stay out of the rollup). */
+  lookbackMs?: number;
+  /** A run is followed while it wrote a sample within this long. */
+  activeMs?: number;
+  /** The clock (tests pass their own). */
+  now?: () => number;
+}
+
+export interface TickResult {
+  runs: string[];
+  /** Runs seen for the first time on this tick (rolled up from their first sample). */
+  started: string[];
+  rows: number;
+}
+
+export const DEFAULT_LOOKBACK_MS = 60_000;
+export const DEFAULT_ACTIVE_MS = 120_000;
+
+export interface Follower {
+  tick(): Promise<TickResult>;
+}
+
+export function createFollower(reader: QueryClient, writer: InfluxWriter, options: FollowOptions = {}): Follower {
+  const lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS;
+  const activeMs = options.activeMs ?? DEFAULT_ACTIVE_MS;
+  const now = options.now ?? Date.now;
+  // Runs being followed; a run that went quiet is dropped, and rolled up from its start if it writes again.
+  let following = new Set<string>();
+  const source = ident((ROLLUPS[0] as { source: string }).source);
+
+  async function activeRuns(at: number): Promise<string[]> {
+    const series = await reader.query(
+      `SELECT count("value") FROM ${source} WHERE time >= ${at - activeMs}ms AND time <= ${at}ms GROUP BY "testid"`,
+    );
+    return series.map((s) => s.tags?.testid ?? "").filter((id) => id !== "");
+  }
+
+  async function firstSample(testid: string, at: number): Promise<number> {
+    const series = await reader.query(
+      `SELECT first("value") FROM ${source} WHERE "testid" = '${testid.replace(/'/g, "\\'")}' AND time <= ${at}ms`,
+    );
+    const t = series[0]?.values[0]?.[0];
+    return typeof t === "number" ? t : at - lookbackMs;
+  }
+
+  return {
+    async tick() {
+      const at = now();
+      const runs = await activeRuns(at);
+      const started = runs.filter((id) => !following.has(id));
+      let rows = 0;
+      for (const testid of runs) {
+        const from = started.includes(testid) ? await firstSample(testid, at) : at - lookbackMs;
+        rows += (await rollupRange(reader, writer, testid, from, at + 1)).rows;
+      }
+      following = new Set(runs);
+      return { runs, started, rows };
+    },
+  };
+}
