@@ -21,7 +21,7 @@ LOAD_FLAGS := $(strip $(if $(PROFILE),--profile $(PROFILE)) $(if $(SCENARIOS),--
 	$(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(AGENTAPI_URL_TEMPLATE),--agent-url-template '$(AGENTAPI_URL_TEMPLATE)') \
 	$(if $(AGENTS),--agents $(AGENTS)) $(if $(AGENTAPI_URLS),--agent-urls $(AGENTAPI_URLS)))
 
-.PHONY: help up load smoke test down clean logs build ps compare baseline
+.PHONY: help up load smoke test down clean logs build ps compare baseline rollup
 
 help: ## list the targets
 	@echo "agentapi-load - load tests and live dashboards for AgentAPI"
@@ -56,13 +56,17 @@ baseline: ## record run TESTID= as its profile's baseline (baselines/<profile>.j
 	@if [ -z "$(TESTID)" ]; then echo "usage: make baseline TESTID=<testid>" >&2; exit 2; fi
 	@npm run --silent baseline -- $(TESTID)
 
+rollup: ## roll run TESTID= up for the dashboard's latency row (runs the stack's rollup service did not see)
+	@if [ -z "$(TESTID)" ]; then echo "usage: make rollup TESTID=<testid>" >&2; exit 2; fi
+	@npm run --silent rollup -- --testid $(TESTID)
+
 smoke: ## end-to-end smoke test of the whole stack (skips with a reason where Docker cannot run it)
 	@npm run smoke
 
 test: ## the project's own test suite (vitest)
 	@npm test
 
-build: ## build the k6 bundles and the stub, then the Docker images
+build: ## build the k6 bundles, the stub and the rollup, then the Docker images
 	@npm run build
 	@./scripts/require-docker.sh
 	@./scripts/ensure-env.sh

@@ -19,6 +19,9 @@ import { withAgentSamples } from "../tests/dashboards/helpers/agent-samples";
 import { REAL_RUN_POINTS, writeLongRun } from "../tests/dashboards/helpers/long-run";
 import { timeDashboard, timeQuery, type TargetTiming } from "../tests/dashboards/helpers/panel-timing";
 import { scanBaselineQuery } from "../tests/dashboards/helpers/scan-budgets";
+import { createInfluxReader, createInfluxWriter } from "../tools/influx/index";
+import { createFollower } from "../tools/rollup/follow";
+import { rollupRange } from "../tools/rollup/rollup";
 
 const PANEL_GOAL_MS = 300;
 const TOTAL_GOAL_MS = 1500;
@@ -78,6 +81,26 @@ async function main(): Promise<void> {
       `dataset: ${stats.points.toLocaleString("en")} points, ${stats.series} series, 20 min, written in ${(stats.writeMs / 1000).toFixed(1)} s`,
     );
     const range = { fromMs: stats.startMs, toMs: stats.endMs };
+    // The rollup the latency row reads: its cost once for the whole run (a backfill), and per live tick at full load
+    // (the follower's work every 5 s: the last minute of the run, at its busiest point).
+    const reader = createInfluxReader({ url: influx.url, envFile: null });
+    const writer = createInfluxWriter({ url: influx.url, envFile: null });
+    const backfillStarted = performance.now();
+    const rolled = await rollupRange(reader, writer, TESTID, stats.startMs, stats.endMs + 1);
+    const backfillMs = performance.now() - backfillStarted;
+    const follower = createFollower(reader, writer, { now: () => stats.startMs + 15 * 60_000 });
+    await follower.tick(); // first sight: rolls up from the start
+    const ticks: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await follower.tick();
+      ticks.push(performance.now() - t0);
+    }
+    ticks.sort((a, b) => a - b);
+    console.log(
+      `rollup: backfill ${rolled.rows.toLocaleString("en")} rows in ${(backfillMs / 1000).toFixed(1)} s; ` +
+        `live tick (last minute at full load) median ${(ticks[2] as number).toFixed(0)} ms, every 5 s`,
+    );
     // The same-run baseline the test's budgets are written in (tests/dashboards/helpers/scan-budgets.ts).
     const scanMs = await timeQuery(influx, INFLUX_DATABASE, scanBaselineQuery(TESTID, range), 5);
     console.log(`raw scan (count per 10 s over http_req_duration): ${scanMs.toFixed(0)} ms`);

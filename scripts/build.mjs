@@ -7,6 +7,7 @@ const steps = [
   ["k6 bundles", "k6/build.mjs", []],
   ["agentapi-stub bundle", "infra/agentapi-stub/build.mjs", []],
   ["fake agent bundle (agentapi-real image)", "infra/agentapi-real/build.mjs", []],
+  ["rollup bundle (rollup image)", "infra/rollup/build.mjs", []],
   ["dashboards match their TypeScript source", "infra/grafana/src/generate.ts", ["--import", "tsx"], ["--check"]],
 ];
 

@@ -16,6 +16,9 @@ import { findInfluxd, startInfluxd, type InfluxSeries, type RunningInfluxd } fro
 import { toLineProtocol } from "./helpers/line-protocol";
 import { HEALTHY_AGENT_SERIES, withAgentSamples } from "./helpers/agent-samples";
 import { recordRun, recordSmallRun, type MetricSample } from "./helpers/journey-samples";
+import { createInfluxReader, createInfluxWriter } from "../../tools/influx/index";
+import { rollupRange } from "../../tools/rollup/rollup";
+import { rowsTaggedBy } from "../../infra/grafana/src/thresholds";
 
 const INFLUXD = findInfluxd();
 if (INFLUXD === undefined) {
@@ -136,12 +139,23 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
 
     expect(new Set(samples.map((s) => s.tags.testid))).toEqual(new Set([RUN]));
     await influx.write(samples.map(toLineProtocol), INFLUX_DATABASE, INFLUX_RETENTION_POLICY);
+    // The latency row reads the rollup, which the stack's rollup service writes as the run goes.
+    const rollup = (testid: string, over: { fromMs: number; toMs: number }): Promise<unknown> =>
+      rollupRange(
+        createInfluxReader({ url: influx.url, envFile: null }),
+        createInfluxWriter({ url: influx.url, envFile: null }),
+        testid,
+        over.fromMs,
+        over.toMs,
+      );
+    await rollup(RUN, range);
     runResults = await runAll(await resolveVariables({ testid: RUN }));
     // A second run in the same bucket, overlapping in time: the first run's panels must not change.
     // Its agents had no failure, busy refusal or dropped stream: those counters never got a sample in it.
     const other = withAgentSamples(await recordSmallRun(OLDER_RUN), OLDER_RUN, HEALTHY_AGENT_SERIES);
     olderRange = rangeOf(other);
     await influx.write(other.map(toLineProtocol), INFLUX_DATABASE, INFLUX_RETENTION_POLICY);
+    await rollup(OLDER_RUN, olderRange);
   }, 60_000);
 
   afterAll(async () => {
@@ -207,13 +221,68 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
     expect(leaking, "targets returning series for a missing testid").toEqual([]);
   });
 
-  it("narrows by an explicit multi-value selection exactly like All when every value is selected", async () => {
-    const all = await resolveVariables({ testid: RUN });
-    const scenarios = all.find((v) => v.name === "scenario")?.options ?? [];
-    const endpoints = all.find((v) => v.name === "endpoint")?.options ?? [];
-    const explicit = await runAll(await resolveVariables({ testid: RUN, scenario: scenarios, endpoint: endpoints }));
-    const empty = targets.filter((t) => nonNull(explicit.get(t.label) ?? []) === 0).map((t) => t.label);
-    expect(empty).toEqual([]);
+  it("the latency row, read from the rollup, shows exactly the raw percentiles of the selection", async () => {
+    // For All and for single selections, each rollup-backed series equals InfluxDB's percentile over the raw points
+    // the panel showed before the rollup (same 10 s buckets, same tags).
+    // Samples without the breakdown tag (setup()'s GET /status probes carry no scenario) count in the "All" rows but
+    // get no series of their own (the raw panel drew them as an unnamed one).
+    const rawP95 = async (where: string, by?: string): Promise<InfluxSeries[]> =>
+      (
+        await runQuery(
+          `SELECT percentile("value", 95) AS "p95" FROM "http_req_duration" WHERE "testid" = '${RUN}' AND "kind" = 'call' ` +
+            `${where} AND time >= ${range.fromMs}ms AND time <= ${range.toMs}ms GROUP BY time(10s)${by ? `, "${by}"` : ""} fill(none)`,
+        )
+      ).filter((s) => by === undefined || (s.tags?.[by] ?? "") !== "");
+    const panelSeries = async (title: string, selection: Record<string, string>): Promise<InfluxSeries[]> => {
+      const target = targetOf(title);
+      const variables = await resolveVariables({ testid: RUN, ...selection });
+      return runQuery(expandQuery(target.target.query ?? "", contextFor(target, variables)));
+    };
+    const strip = (series: InfluxSeries[]): unknown =>
+      series.map((s) => ({ tags: s.tags ?? {}, values: s.values.map((row) => [row[0], row[1]]) }));
+
+    expect(strip(await panelSeries("p95 by endpoint", {}))).toEqual(strip(await rawP95("", "endpoint")));
+    expect(strip(await panelSeries("p95 by endpoint", { scenario: "authentication" }))).toEqual(
+      strip(await rawP95(`AND "scenario" = 'authentication'`, "endpoint")),
+    );
+    const byScenario = await panelSeries("p95 by scenario", { endpoint: "status" });
+    expect(byScenario.length).toBeGreaterThan(1);
+    expect(strip(byScenario)).toEqual(strip(await rawP95(`AND "endpoint" = 'status'`, "scenario")));
+    const overall = await panelSeries("HTTP latency p50 / p95 / p99", {
+      scenario: "mixed_workload",
+      endpoint: "messages",
+    });
+    expect(overall[0]?.columns).toEqual(["time", "p50", "p95", "p99"]);
+    const p95 = overall.map((s) => ({ tags: {}, values: s.values.map((row) => [row[0], row[2]]) }));
+    expect(p95).toEqual(strip(await rawP95(`AND "scenario" = 'mixed_workload' AND "endpoint" = 'messages'`)));
+    // A run the rollup never saw has no latency row, and says how to get one in the panel's description.
+    expect(targetOf("p95 by endpoint").panel.description).toContain("npm run rollup -- --testid <id>");
+  });
+
+  it("each latency-vs-threshold panel (rollup) equals the raw p95 of exactly its threshold row's tags", async () => {
+    let compared = 0;
+    for (const tagKey of ["endpoint", "scenario"] as const) {
+      for (const row of rowsTaggedBy("http_req_duration", tagKey)) {
+        const title = `${tagKey === "endpoint" ? "Endpoint" : "Scenario"} ${row.tagValue}: latency vs threshold`;
+        const target = targetOf(title);
+        const panel = await runQuery(
+          expandQuery(target.target.query ?? "", contextFor(target, await resolveVariables({ testid: RUN }))),
+        );
+        // The row's own tags, no more: endpoint rows fix no kind, so a stream under one would show here.
+        const where = Object.entries({ [tagKey]: row.tagValue, ...row.otherTags })
+          .map(([k, v]) => `AND "${k}" = '${v}'`)
+          .join(" ");
+        const raw = await runQuery(
+          `SELECT percentile("value", 95) AS "p95" FROM "http_req_duration" WHERE "testid" = '${RUN}' ${where} ` +
+            `AND time >= ${range.fromMs}ms AND time <= ${range.toMs}ms GROUP BY time(10s) fill(none)`,
+        );
+        const p95 = (series: InfluxSeries[]): unknown =>
+          series.map((x) => x.values.map((v) => [v[0], v[x.columns.indexOf("p95")]]));
+        expect(p95(panel), title).toEqual(p95(raw));
+        if (raw.length > 0) compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(10);
   });
 
   it("a single scenario selection keeps its requests and drops the others", async () => {

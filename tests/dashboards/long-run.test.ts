@@ -16,6 +16,8 @@ import { withAgentSamples } from "./helpers/agent-samples";
 import { writeLongRun, type LongRunStats } from "./helpers/long-run";
 import { timeDashboard, timeQuery, type TargetTiming } from "./helpers/panel-timing";
 import { SCAN_BUDGETS, scanBaselineQuery } from "./helpers/scan-budgets";
+import { createInfluxReader, createInfluxWriter } from "../../tools/influx/index";
+import { rollupRange } from "../../tools/rollup/rollup";
 
 const INFLUXD = findInfluxd();
 if (INFLUXD === undefined) {
@@ -42,6 +44,14 @@ describe.skipIf(INFLUXD === undefined)("dashboard query time on a long run", () 
       db: INFLUX_DATABASE,
       rp: INFLUX_RETENTION_POLICY,
     });
+    // What the stack's rollup service writes as the run goes (the latency row reads it).
+    await rollupRange(
+      createInfluxReader({ url: influx.url, envFile: null }),
+      createInfluxWriter({ url: influx.url, envFile: null }),
+      TESTID,
+      stats.startMs,
+      stats.endMs + 1,
+    );
     const dashboard = loadCommittedDashboard();
     const range = { fromMs: stats.startMs, toMs: stats.endMs };
     await timeDashboard(influx, INFLUX_DATABASE, dashboard, range, 1); // warm-up

@@ -95,7 +95,13 @@ describe("dashboard JSON structure", () => {
     expect(testid?.multi).toBe(false);
     for (const v of [scenario, endpoint]) {
       expect(v?.query).toContain(`"testid" =~ /^$testid$/`);
-      expect(v).toMatchObject({ multi: true, includeAll: true, allValue: ".*" });
+      // One value or All: the rollup the latency row reads has rows for exactly those (tools/rollup/spec.ts).
+      expect(v).toMatchObject({
+        multi: false,
+        includeAll: true,
+        allValue: ".*",
+        current: { text: "All", value: "$__all" },
+      });
     }
   });
 
@@ -128,6 +134,20 @@ describe("dashboard JSON structure", () => {
       const expected = groupedTag === undefined ? "$col" : `$tag_${groupedTag}${columns > 1 ? " $col" : ""}`;
       expect(target.alias, label).toBe(expected);
     }
+  });
+
+  it("reads every whole-run latency percentile from the rollup, never raw http_req_duration/http_req_waiting", () => {
+    const targets = panelTargets(dashboard);
+    const rolled = targets.filter((t) => /FROM "rollup_http_req_(duration|waiting)"/.test(t.target.query ?? ""));
+    // The latency row's four panels and one per latency threshold row (endpoint and scenario).
+    const perTag = THRESHOLD_TABLE.filter(
+      (r) => r.metric === "http_req_duration" && (r.tags?.endpoint !== undefined || r.tags?.scenario !== undefined),
+    );
+    expect(rolled.length).toBe(4 + perTag.length);
+    const raw = targets.filter((t) =>
+      /percentile\("value".*FROM "http_req_(duration|waiting)"/.test(t.target.query ?? ""),
+    );
+    expect(raw.map((t) => t.label)).toEqual([]);
   });
 
   it("has unique panel ids and refIds unique within each panel", () => {

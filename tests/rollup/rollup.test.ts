@@ -19,7 +19,8 @@ import { REPO_ROOT } from "../k6/harness/bundle";
 import { closedPortUrl } from "../k6/helpers";
 
 const INFLUXD = findInfluxd();
-if (INFLUXD === undefined) console.warn("SKIP tests/rollup: no influxd (apt-get install influxdb); the rollup was NOT run");
+if (INFLUXD === undefined)
+  console.warn("SKIP tests/rollup: no influxd (apt-get install influxdb); the rollup was NOT run");
 
 const BACKFILLED = "20261201-110000-aaaa";
 const FOLLOWED = "20261201-110000-bbbb";
@@ -79,7 +80,10 @@ describe.skipIf(INFLUXD === undefined)("the latency rollup on a real InfluxDB", 
     const out: Selection[] = [{}];
     for (const scenario of scenarios.slice(0, 3)) out.push({ scenario });
     for (const endpoint of endpoints.slice(0, 4)) out.push({ endpoint });
-    out.push({ scenario: "agent_conversation", endpoint: "status" }, { scenario: "mixed_workload", endpoint: "message" });
+    out.push(
+      { scenario: "agent_conversation", endpoint: "status" },
+      { scenario: "mixed_workload", endpoint: "message" },
+    );
     return out;
   }
 
@@ -150,15 +154,15 @@ describe.skipIf(INFLUXD === undefined)("the latency rollup on a real InfluxDB", 
     expect(first.runs).toContain(FOLLOWED);
     expect(first.started.sort()).toEqual([...first.runs].sort());
 
-    const lateAt = START_MS + 6 * 60_000 + 4_000;
-    let lateWritten = false;
+    // A sample k6 flushed late: its window (6:20–6:30) was rolled up at the 6:30 tick without it.
+    const lateAt = START_MS + 6 * 60_000 + 22_000;
     for (; now <= stats.endMs + 30_000; now += 15_000) {
       expect((await follower.tick()).started).toEqual([]);
-      if (!lateWritten && now >= lateAt + 26_000) {
-        lateWritten = true;
-        // 26 s after its window closed: a sample k6 flushed late.
+      if (now === START_MS + 6 * 60_000 + 30_000) {
         await influx.write(
-          [`http_req_duration,endpoint=status,kind=call,scenario=mixed_workload,testid=${FOLLOWED} value=9999 ${lateAt}000000`],
+          [
+            `http_req_duration,endpoint=status,kind=call,scenario=mixed_workload,testid=${FOLLOWED} value=9999 ${lateAt}000000`,
+          ],
           INFLUX_DATABASE,
           INFLUX_RETENTION_POLICY,
         );
@@ -207,7 +211,9 @@ describe.skipIf(INFLUXD === undefined)("the latency rollup on a real InfluxDB", 
     const closed = await closedPortUrl();
     const down = cli(["--testid", BACKFILLED], { INFLUXDB_URL: closed });
     expect(down.status).toBe(2);
-    expect(down.stderr).toBe(`rollup: InfluxDB at ${closed} is unreachable (ECONNREFUSED): start the stack (make up) or set INFLUXDB_URL\n`);
+    expect(down.stderr).toBe(
+      `rollup: InfluxDB at ${closed} is unreachable (ECONNREFUSED): start the stack (make up) or set INFLUXDB_URL\n`,
+    );
   }, 60_000);
 
   it("CLI --follow: keeps ticking through an InfluxDB outage (one line), and exits 0 on SIGTERM", async () => {

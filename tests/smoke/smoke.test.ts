@@ -1,8 +1,9 @@
-// `make smoke`: the whole stack end to end. Brings up influxdb, grafana and agentapi-stub from docker-compose.yml
-// (testcontainers' DockerComposeEnvironment, waiting on their healthchecks), runs the k6 service once with
-// PROFILE=smoke and a fresh testid (docker-compose), then checks that the run passed, that InfluxDB holds its
-// points for http_reqs and every custom metric, and that Grafana serves the datasource, the dashboard and data for
-// every panel query. It uses its own compose project and free host ports, so it never touches a `make up` stack.
+// `make smoke`: the whole stack end to end. Brings up influxdb, grafana, rollup and agentapi-stub from
+// docker-compose.yml (testcontainers' DockerComposeEnvironment, waiting on their healthchecks), runs the k6 service
+// once with PROFILE=smoke and a fresh testid (docker-compose), then checks that the run passed, that InfluxDB holds
+// its points for http_reqs and every custom metric, that the rollup followed it, and that Grafana serves the
+// datasource, the dashboard and data for every panel query. It uses its own compose project and free host ports, so
+// it never touches a `make up` stack.
 //
 // Where Docker cannot do this (no CLI, no daemon, no Compose v2, images that cannot be pulled or built) the suite
 // SKIPS and prints why. SMOKE_REQUIRE_DOCKER=1 (set on CI's Docker runner) turns every such skip into a failure.
@@ -18,12 +19,12 @@ import { loadCommittedDashboard, panelTargets } from "../dashboards/helpers/dash
 import { interpolateVariables, type TemplateVariable } from "../dashboards/helpers/grafana-macros";
 import { ROOT } from "../stack/repo";
 import { DOWNLOAD_FAILURE, lastLine, probeDocker, stackImages } from "./docker-probe";
-import { countPoints, freePort, GrafanaClient } from "./stack-clients";
+import { countPoints, queryNumber, freePort, GrafanaClient } from "./stack-clients";
 
 const REQUIRE_DOCKER = process.env.SMOKE_REQUIRE_DOCKER === "1";
 const DASHBOARD_UID = "agentapi-load";
 const DATASOURCE_UID = "influxdb-k6";
-const STACK_SERVICES = ["influxdb", "grafana", "agentapi-stub"];
+const STACK_SERVICES = ["influxdb", "grafana", "rollup", "agentapi-stub"];
 
 // Without the requirement, images are probed with one bounded pull; with it, compose pulls and a failure fails.
 const probe = await probeDocker(stackImages(ROOT), REQUIRE_DOCKER ? 0 : 20_000);
@@ -123,7 +124,7 @@ describe("smoke: the Docker stack end to end", () => {
         .up(STACK_SERVICES);
     } catch (error) {
       const output = describeError(error);
-      if (skipIfDownloadFailure("starting influxdb, grafana and agentapi-stub", output)) return;
+      if (skipIfDownloadFailure("starting influxdb, grafana, rollup and agentapi-stub", output)) return;
       throw error;
     }
 
@@ -187,6 +188,27 @@ describe("smoke: the Docker stack end to end", () => {
     ).toEqual([]);
     // And nothing under a testid that was never run: the filter really filters.
     expect(await countPoints(influx, "http_reqs", `${TESTID}-none`)).toBe(0);
+  });
+
+  it("the rollup service rolled the run up: its All rows count every http_req_duration{kind:call} sample", async (ctx) => {
+    needsStack(ctx);
+    const influx = { url: `http://127.0.0.1:${ports.influxdb}`, token: SECRETS.INFLUXDB_TOKEN, database: "k6" };
+    const raw = await queryNumber(
+      influx,
+      `SELECT count("value") FROM "http_req_duration" WHERE "testid" = '${TESTID}' AND "kind" = 'call'`,
+    );
+    expect(raw).toBeGreaterThan(0);
+    // It follows live, every 5 s: give it a few ticks after k6's last flush.
+    let rolled = 0;
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+      rolled = await queryNumber(
+        influx,
+        `SELECT sum("count") FROM "rollup_http_req_duration" WHERE "testid" = '${TESTID}' AND "scenario" = 'All' AND "endpoint" = 'All'`,
+      );
+      if (rolled === raw) break;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    expect(rolled).toBe(raw);
   });
 
   it("Grafana's InfluxDB datasource reports healthy and the dashboard exists by uid", async (ctx) => {

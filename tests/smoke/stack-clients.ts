@@ -27,7 +27,14 @@ export async function countPoints(
   measurement: string,
   testid: string,
 ): Promise<number> {
-  const query = `SELECT count("value") FROM "${measurement}" WHERE "testid" = '${testid}'`;
+  return queryNumber(influx, `SELECT count("value") FROM "${measurement}" WHERE "testid" = '${testid}'`);
+}
+
+/** The first value of the first row of an InfluxQL answer (0 when there is none). */
+export async function queryNumber(
+  influx: { url: string; token: string; database: string },
+  query: string,
+): Promise<number> {
   const url = `${influx.url}/query?${new URLSearchParams({ db: influx.database, q: query }).toString()}`;
   const response = await fetch(url, { headers: { Authorization: `Token ${influx.token}` } });
   const body = (await response.json()) as InfluxResponse;

@@ -76,7 +76,7 @@ describe("docker-compose.yml against the Compose Specification", () => {
 });
 
 describe("the stack's services", () => {
-  it("has exactly influxdb, grafana, agentapi-stub, agentapi-real and k6, each under a one-line comment", () => {
+  it("has exactly influxdb, grafana, rollup, agentapi-stub, agentapi-real and k6, each under a one-line comment", () => {
     const lines = composeText.split("\n");
     const start = lines.indexOf("services:");
     const end = lines.findIndex((line, index) => index > start && /^\S/.test(line));
@@ -88,7 +88,7 @@ describe("the stack's services", () => {
       expect(lines[index - 1], `comment above ${match[1]}`).toMatch(/^ {2}# \S.{10,}$/);
       expect(lines[index - 2], `only one comment line above ${match[1]}`).not.toMatch(/^\s*#/);
     }
-    expect(names).toEqual(["influxdb", "grafana", "agentapi-stub", "agentapi-real", "k6"]);
+    expect(names).toEqual(["influxdb", "grafana", "rollup", "agentapi-stub", "agentapi-real", "k6"]);
     expect(Object.keys(composeFile().services ?? {})).toEqual(names);
   });
 
@@ -167,7 +167,7 @@ describe("the stack's services", () => {
   });
 
   it("every long-running service has a healthcheck with bounded retries", () => {
-    for (const name of ["influxdb", "grafana", "agentapi-stub", "agentapi-real"]) {
+    for (const name of ["influxdb", "grafana", "rollup", "agentapi-stub", "agentapi-real"]) {
       const check = service(name).healthcheck;
       expect(check?.test, name).toBeDefined();
       expect(Number(check?.retries), name).toBeGreaterThan(0);
@@ -175,7 +175,19 @@ describe("the stack's services", () => {
     }
   });
 
-  it("k6: own image, profile load, waits for all three healthy, streams to InfluxDB v2, reports to ./reports", () => {
+  it("rollup: own image, follows InfluxDB with the stack's token, healthy while its ticks reach InfluxDB", () => {
+    const rollup = service("rollup");
+    expect(rollup.build).toEqual({ context: ".", dockerfile: "infra/rollup/Dockerfile" });
+    expect(rollup.depends_on).toEqual({ influxdb: { condition: "service_healthy" } });
+    const env = environment("rollup");
+    expect(env.INFLUXDB_URL).toBe("http://influxdb:8086");
+    expect(env.INFLUXDB_TOKEN).toMatch(/^\$\{INFLUXDB_TOKEN:\?/);
+    expect(JSON.stringify(rollup.healthcheck?.test)).toContain(env.ROLLUP_HEARTBEAT_FILE);
+    expect(rollup.ports).toBeUndefined();
+    expect(rollup.profiles).toBeUndefined();
+  });
+
+  it("k6: own image, profile load, waits for the stack healthy, streams to InfluxDB v2, reports to ./reports", () => {
     const k6 = service("k6");
     expect(k6.build).toEqual({ context: ".", dockerfile: "infra/k6/Dockerfile" });
     expect(k6.profiles).toEqual(["load"]);
@@ -183,6 +195,8 @@ describe("the stack's services", () => {
       "agentapi-stub": { condition: "service_healthy" },
       grafana: { condition: "service_healthy" },
       influxdb: { condition: "service_healthy" },
+      // The dashboard's latency row needs the rollup running while the run writes.
+      rollup: { condition: "service_healthy" },
     });
     const env = environment("k6");
     expect(env.K6_OUT).toBe("xk6-influxdb=http://influxdb:8086");

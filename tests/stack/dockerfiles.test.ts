@@ -1,7 +1,9 @@
 // The two images the stack builds: lint-clean with dockerfile-utils (every check raised to an error) plus this
 // project's rules: pinned base images, a non-root stub with a /healthz HEALTHCHECK, and a k6 image built exactly as
 // issue 4 says (esbuild bundles → k6 v1.8.1 via pinned xk6 with the two extensions → pinned grafana/k6 base).
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { validate, ValidationSeverity, type ValidatorSettings } from "dockerfile-utils";
 import { describe, expect, it } from "vitest";
 import { parseDockerfile, type Stage } from "./dockerfile";
@@ -11,6 +13,7 @@ const DOCKERFILES = [
   "infra/k6/Dockerfile",
   "infra/agentapi-stub/Dockerfile",
   "infra/agentapi-real/Dockerfile",
+  "infra/rollup/Dockerfile",
 ] as const;
 
 const STRICT: ValidatorSettings = {
@@ -79,6 +82,34 @@ describe("infra/agentapi-stub/Dockerfile specifics", () => {
     expect(exposed).toMatch(/\b3284\b/);
     expect(exposed).toMatch(/\b3000\b/);
     expect(all(final, "HEALTHCHECK")[0]).toMatch(/\/healthz/);
+  });
+});
+
+describe("infra/rollup/Dockerfile: the esbuild bundle of tools/rollup on the stub's Node base, following", () => {
+  const stages = parseDockerfile(readText("infra/rollup/Dockerfile"));
+  const final = stages.at(-1);
+
+  it("bundles with the repo's build script and runs the bundle with --follow", () => {
+    expect(all(stages[0], "RUN")).toContain("node infra/rollup/build.mjs");
+    expect(all(final, "CMD")[0]).toBe('["node", "--enable-source-maps", "infra/rollup/dist/rollup.js", "--follow"]');
+    expect(final?.from).toBe(parseDockerfile(readText("infra/agentapi-stub/Dockerfile")).at(-1)?.from);
+  });
+
+  it("copies every source the bundle is built from (the real bundle's source map says which)", () => {
+    const built = spawnSync(process.execPath, ["infra/rollup/build.mjs"], { cwd: repoPath("."), encoding: "utf8" });
+    expect(built.status, built.stderr).toBe(0);
+    const map = JSON.parse(readText("infra/rollup/dist/rollup.js.map")) as { sources: string[] };
+    const copied = all(stages[0], "COPY").map((args) => args.split(/\s+/)[0] as string);
+    const sources = map.sources.map((source) =>
+      relative(repoPath("."), resolve(repoPath("infra/rollup/dist"), source)),
+    );
+    expect(sources.length).toBeGreaterThan(3);
+    for (const source of sources) {
+      expect(
+        copied.some((dir) => source.startsWith(`${dir}/`)),
+        `${source} is not copied into the build stage`,
+      ).toBe(true);
+    }
   });
 });
 

@@ -1,8 +1,11 @@
 // `npm run rollup -- --testid <id>`: rolls a finished (or running) run up from its first to its last sample.
 // `npm run rollup -- --follow [--interval <s>]`: the live rollup the stack runs (compose service `rollup`): every
-// interval, the runs that wrote samples in the last 2 minutes are rolled up over the last minute.
+// interval, the runs that wrote samples in the last 2 minutes are rolled up over their last 30 s.
 // Exits 0 when done (--follow: on SIGTERM/SIGINT), 2 on bad input or when InfluxDB cannot be used (one line on
-// stderr). --follow keeps running through InfluxDB outages: one line per failed tick, retried on the next.
+// stderr). --follow keeps running through InfluxDB outages: one line per outage, retried every interval. With
+// ROLLUP_HEARTBEAT_FILE set, --follow touches that file after every tick that reached InfluxDB (the container's
+// healthcheck reads its age).
+import { writeFileSync } from "node:fs";
 import { createInfluxReader, createInfluxWriter, InfluxError } from "../influx/index";
 import { createFollower } from "./follow";
 import { rollupRange } from "./rollup";
@@ -54,8 +57,9 @@ async function backfill(testid: string): Promise<void> {
     const result = await rollupRange(reader, writer, testid, info.start, info.end + 1);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     await new Promise<void>((resolve) =>
-      process.stdout.write(`rollup: ${testid}: ${result.windows} windows, ${result.rows} rows written in ${seconds} s\n`, () =>
-        resolve(),
+      process.stdout.write(
+        `rollup: ${testid}: ${result.windows} windows, ${result.rows} rows written in ${seconds} s\n`,
+        () => resolve(),
       ),
     );
   } catch (error) {
@@ -80,7 +84,10 @@ async function follow(intervalMs: number): Promise<void> {
     try {
       const tick = await follower.tick();
       for (const testid of tick.started) process.stdout.write(`rollup: following ${testid}\n`);
+      if (lastError !== "") process.stdout.write("rollup: InfluxDB reachable again\n");
       lastError = "";
+      const heartbeat = process.env.ROLLUP_HEARTBEAT_FILE;
+      if (heartbeat !== undefined && heartbeat !== "") writeFileSync(heartbeat, `${new Date().toISOString()}\n`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // One line per outage, not one per tick.

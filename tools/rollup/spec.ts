@@ -41,4 +41,9 @@ export function rollupOf(source: string): RollupSpec {
 }
 
 /** Each row is the percentile over exactly the raw samples of its window that match all of its tags. */
-export const ROLLUP_SHAPES: readonly (readonly RollupTag[])[] = [[], ["scenario"], ["endpoint"], ["scenario", "endpoint"]];
+export const ROLLUP_SHAPES: readonly (readonly RollupTag[])[] = [
+  [],
+  ["scenario"],
+  ["endpoint"],
+  ["scenario", "endpoint"],
+];

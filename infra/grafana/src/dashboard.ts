@@ -9,7 +9,8 @@ import {
   type Dashboard,
   type Panel,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import { InfluxQLQueryBuilder, count, max, mean, percentile, perSecond, sum } from "./influxql";
+import { InfluxQLQueryBuilder, count, max, maxOf, mean, percentile, perSecond, sum } from "./influxql";
+import { ALL, ROLLUP_PERCENTILES, ROLLUP_WINDOW_MS, rollupOf } from "../../../tools/rollup/spec";
 import { CUSTOM, ENDPOINT_TAGGED, K6, UNSCOPED_METRICS } from "./metrics";
 import { timeseries } from "./panels";
 import { baseRow, conditionsFor, rowsTaggedBy, type Statistic, type ThresholdCondition } from "./thresholds";
@@ -112,12 +113,6 @@ function loadRow(): cog.Builder<Panel>[] {
   ];
 }
 
-/** Filters a query on fixed tags (those a threshold row names besides its breakdown tag). */
-function whereTags(query: InfluxQLQueryBuilder, tags: Record<string, string>): InfluxQLQueryBuilder {
-  for (const [key, value] of Object.entries(tags)) query.whereTag(key, value);
-  return query;
-}
-
 /** `{kind:call}` for a description, or "" without tags. */
 function tagText(tags: Record<string, string>): string {
   const entries = Object.entries(tags);
@@ -128,29 +123,67 @@ function perTagLatencyPanels(tagKey: "endpoint" | "scenario"): cog.Builder<Panel
   return rowsTaggedBy(K6.httpReqDuration, tagKey).map(({ tagValue, conditions, otherTags }) => {
     const limits = conditions.filter((c) => c.statistic.startsWith("p("));
     const shown = [...new Set([95, ...limits.map(percentileOf)])].sort((a, b) => a - b);
-    const query = new InfluxQLQueryBuilder("A").from(K6.httpReqDuration).whereTag(tagKey, tagValue);
-    whereTags(query, otherTags);
-    // The fixed tag replaces the variable of the same name; the other variable still narrows the panel.
-    query.whereVariable(tagKey === "endpoint" ? "scenario" : "endpoint");
-    for (const p of shown) query.select(percentile(p), `p${p}`);
-    query.alias(COLUMN_LEGEND);
+    // The rollup's rows carry no tag but scenario and endpoint: a row's other fixed tags must be the ones the
+    // rollup already filters on (scenario rows: kind:call). Endpoint rows fix none, and every endpoint with a
+    // threshold is a call (GET /events, the one stream, has none): tests/dashboards/influxql-real checks each panel
+    // against the raw query of its row.
+    const rollup = rollupOf(K6.httpReqDuration);
+    for (const [key, value] of Object.entries(otherTags)) {
+      if (rollup.where[key] !== value)
+        throw new Error(`${tagKey}=${tagValue}: the rollup does not keep ${key}=${value}`);
+    }
     return timeseries({
       title: `${tagKey === "endpoint" ? "Endpoint" : "Scenario"} ${tagValue}: latency vs threshold`,
       description: `http_req_duration${tagText({ [tagKey]: tagValue, ...otherTags })} against its k6 thresholds (${conditions
         .map((c) => `${c.statistic}${c.operator}${c.limit}`)
-        .join(", ")}).`,
+        .join(", ")}).${ROLLUP_NOTE}`,
       unit: "ms",
       width: 6,
       height: 7,
       limits,
-      targets: [query],
+      // The fixed tag replaces the variable of the same name; the other variable still narrows the panel.
+      targets: [rolledUp(K6.httpReqDuration, shown, undefined, { [tagKey]: tagValue })],
     });
   });
 }
 
+/**
+ * A latency percentile over the whole run, read from the rollup (tools/rollup): per 10 s window, InfluxDB's own
+ * percentile() of the raw samples of that window and selection, computed once as the run goes. A panel over the raw
+ * points re-reads and re-sorts every sample of the range on every refresh (~450 ms per percentile on a 20-minute full
+ * run); the rollup's rows are ~120 per series. At the panels' 10 s min interval a point is exactly the raw value; at
+ * wider intervals (ranges over ~4 h) it is the highest 10 s value in the interval.
+ *
+ * `by` breaks the panel down by one tag (one series per value, the "All" rows left out); the other tag narrows it to
+ * the selected value or "All", which `${var:text}` names exactly as the rollup tags it.
+ */
+function rolledUp(
+  metric: string,
+  percentiles: readonly number[],
+  by?: "endpoint" | "scenario",
+  fixed: Partial<Record<"endpoint" | "scenario", string>> = {},
+): InfluxQLQueryBuilder {
+  const query = new InfluxQLQueryBuilder("A").from(rollupOf(metric).measurement);
+  for (const p of percentiles) {
+    if (!(ROLLUP_PERCENTILES as readonly number[]).includes(p)) throw new Error(`the rollup keeps no p${p} (spec.ts)`);
+    query.select(maxOf(`p${p}`), `p${p}`);
+  }
+  for (const tag of ["scenario", "endpoint"] as const) {
+    const value = fixed[tag];
+    if (value !== undefined) query.whereTag(tag, value);
+    else if (tag === by) query.whereTagNot(tag, ALL).whereVariable(tag).groupByTag(tag);
+    else query.whereVariableText(tag);
+  }
+  return query.alias(by === undefined ? COLUMN_LEGEND : `$tag_${by}`);
+}
+
+const ROLLUP_NOTE =
+  ` Read from the rollup (tools/rollup: ${ROLLUP_WINDOW_MS / 1000} s windows; the stack's \`rollup\` service updates ` +
+  `them every 5 s, late samples included). No data for a run the rollup did not see: npm run rollup -- --testid <id>.`;
+
 function latencyRow(): cog.Builder<Panel>[] {
   // The run-wide latency row may fix a tag (kind:call leaves GET /events streams out); the panels that draw its
-  // limits plot exactly what it judges.
+  // limits plot exactly what it judges — and the rollup of http_req_duration keeps exactly those tags (tested).
   const overall = baseRow(K6.httpReqDuration);
   const overallLimits = overall.conditions.filter((c) => c.statistic.startsWith("p("));
   const overallP95 = overallLimits.filter((c) => c.statistic === "p(95)");
@@ -159,42 +192,30 @@ function latencyRow(): cog.Builder<Panel>[] {
   return [
     timeseries({
       title: "HTTP latency p50 / p95 / p99",
-      description: `http_req_duration${filtered} percentiles with the overall k6 thresholds as dashed lines.`,
+      description: `http_req_duration${filtered} percentiles with the overall k6 thresholds as dashed lines.${ROLLUP_NOTE}`,
       unit: "ms",
       limits: overallLimits,
-      targets: [whereTags(percentiles(K6.httpReqDuration), overall.tags)],
+      targets: [rolledUp(K6.httpReqDuration, PERCENTILES)],
     }),
     timeseries({
       title: "Server wait p95 by endpoint",
-      description: "Time to first byte (http_req_waiting p95) per endpoint.",
+      description: `Time to first byte (http_req_waiting p95) per endpoint.${ROLLUP_NOTE}`,
       unit: "ms",
-      targets: [
-        scoped("A", K6.httpReqWaiting).select(percentile(95), "p95").groupByTag("endpoint").alias("$tag_endpoint"),
-      ],
+      targets: [rolledUp(K6.httpReqWaiting, [95], "endpoint")],
     }),
     timeseries({
       title: "p95 by endpoint",
-      description: `http_req_duration${scope} p95 per endpoint; the dashed line is the overall p95 threshold.`,
+      description: `http_req_duration${scope} p95 per endpoint; the dashed line is the overall p95 threshold.${ROLLUP_NOTE}`,
       unit: "ms",
       limits: overallP95,
-      targets: [
-        whereTags(scoped("A", K6.httpReqDuration), overall.tags)
-          .select(percentile(95), "p95")
-          .groupByTag("endpoint")
-          .alias("$tag_endpoint"),
-      ],
+      targets: [rolledUp(K6.httpReqDuration, [95], "endpoint")],
     }),
     timeseries({
       title: "p95 by scenario",
-      description: `http_req_duration${scope} p95 per scenario; the dashed line is the overall p95 threshold.`,
+      description: `http_req_duration${scope} p95 per scenario; the dashed line is the overall p95 threshold.${ROLLUP_NOTE}`,
       unit: "ms",
       limits: overallP95,
-      targets: [
-        whereTags(scoped("A", K6.httpReqDuration), overall.tags)
-          .select(percentile(95), "p95")
-          .groupByTag("scenario")
-          .alias("$tag_scenario"),
-      ],
+      targets: [rolledUp(K6.httpReqDuration, [95], "scenario")],
     }),
   ];
 }

@@ -32,6 +32,9 @@ export const mean = (): string => aggregate({ fn: "mean" });
 export const max = (): string => aggregate({ fn: "max" });
 export const count = (): string => aggregate({ fn: "count" });
 
+/** `max` of a named field (the rollup's rows carry p50/p95/p99/max/count fields instead of k6's `value`). */
+export const maxOf = (field: string): string => `max(${ident(field)})`;
+
 /** A per-second rate of a counter: the interval's sum divided by the interval length (Grafana fills in the ms). */
 export const perSecond = (): string => `${sum()} * 1000 / $__interval_ms`;
 
@@ -87,6 +90,22 @@ export class InfluxQLQueryBuilder implements cog.Builder<cog.Dataquery> {
   whereVariable(variable: string, tag: string = variable): this {
     if (!VARIABLE_NAME.test(variable)) throw new Error(`not a variable name: ${variable}`);
     this.conditions.push(`${ident(tag)} =~ /^($${variable})$/`);
+    return this;
+  }
+
+  /**
+   * `"tag" = '${variable:text}'`: the selection's display text, which is "All" for All — how a rollup row that
+   * covers every value of the tag is tagged (tools/rollup/spec.ts). Single-value variables only.
+   */
+  whereVariableText(variable: string, tag: string = variable): this {
+    if (!VARIABLE_NAME.test(variable)) throw new Error(`not a variable name: ${variable}`);
+    this.conditions.push(`${ident(tag)} = '\${${variable}:text}'`);
+    return this;
+  }
+
+  /** `"tag" != 'value'`. */
+  whereTagNot(tag: string, value: string): this {
+    this.conditions.push(`${ident(tag)} != ${literal(value)}`);
     return this;
   }
 

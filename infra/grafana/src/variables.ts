@@ -14,7 +14,12 @@ import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import { INFLUX_DATASOURCE } from "./datasource";
 import { K6 } from "./metrics";
 
-/** What Grafana substitutes for "All" in scenario/endpoint: every series, including samples without the tag. */
+/**
+ * What Grafana substitutes for "All" in scenario/endpoint: every series, including samples without the tag.
+ *
+ * Both are single-value (one value or All): the latency row reads the rollup (tools/rollup), which holds a row per
+ * value and per "All" of each tag — a multi-value selection has no row there.
+ */
 export const ALL_VALUE = ".*";
 
 function showTagValues(key: string, where?: string): string {
@@ -46,15 +51,15 @@ export function variables(): cog.Builder<VariableModel>[] {
     .includeAll(false);
   const scenario = queryVariable("scenario", "Scenario", SCENARIO_QUERY)
     .sort(VariableSort.AlphabeticalAsc)
-    .multi(true)
+    .multi(false)
     .includeAll(true)
     .allValue(ALL_VALUE)
-    .current({ text: ["All"], value: ["$__all"] });
+    .current({ text: "All", value: "$__all" });
   const endpoint = queryVariable("endpoint", "Endpoint", ENDPOINT_QUERY)
     .sort(VariableSort.AlphabeticalAsc)
-    .multi(true)
+    .multi(false)
     .includeAll(true)
     .allValue(ALL_VALUE)
-    .current({ text: ["All"], value: ["$__all"] });
+    .current({ text: "All", value: "$__all" });
   return [testid, scenario, endpoint];
 }

@@ -85,8 +85,13 @@ export function interpolateVariables(query: string, variables: readonly Template
       const name = plain ?? bracket ?? braced ?? "";
       const variable = byName.get(name);
       if (variable === undefined) return match; // $timeFilter, $__interval…: not template variables
+      if (format === "text") {
+        // Grafana's text format: the selection's display text — "All" for All, values joined with " + ", unescaped.
+        if (isAll(variable.current)) return "All";
+        return Array.isArray(variable.current) ? variable.current.join(" + ") : variable.current;
+      }
       if (format !== undefined || _f1 !== undefined)
-        throw new Error(`explicit variable formats are not modelled: ${match}`);
+        throw new Error(`explicit variable formats other than :text are not modelled: ${match}`);
       if (isAll(variable.current)) {
         if (variable.allValue !== undefined && variable.allValue !== null && variable.allValue !== "") {
           return variable.allValue;
