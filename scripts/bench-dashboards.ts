@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     );
     const range = { fromMs: stats.startMs, toMs: stats.endMs };
     // The rollup the latency row reads: its cost once for the whole run (a backfill), and per live tick at full load
-    // (the follower's work every 5 s: the last minute of the run, at its busiest point).
+    // (the follower's work every 5 s: the last 30 s of the run, at its busiest point).
     const reader = createInfluxReader({ url: influx.url, envFile: null });
     const writer = createInfluxWriter({ url: influx.url, envFile: null });
     const backfillStarted = performance.now();
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     ticks.sort((a, b) => a - b);
     console.log(
       `rollup: backfill ${rolled.rows.toLocaleString("en")} rows in ${(backfillMs / 1000).toFixed(1)} s; ` +
-        `live tick (last minute at full load) median ${(ticks[2] as number).toFixed(0)} ms, every 5 s`,
+        `live tick (last 30 s at full load) median ${(ticks[2] as number).toFixed(0)} ms, every 5 s`,
     );
     // The same-run baseline the test's budgets are written in (tests/dashboards/helpers/scan-budgets.ts).
     const scanMs = await timeQuery(influx, INFLUX_DATABASE, scanBaselineQuery(TESTID, range), 5);

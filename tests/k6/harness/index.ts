@@ -9,6 +9,25 @@ import { executionTuple, SegmentedIndex, type ExecutionTuple } from "./segments"
 import { buildSummary } from "./summary";
 import type { DeclaredMetric, MetricSample, WorkerInit, WorkerMessage, WorkerPhase } from "./types";
 
+/**
+ * The worker runs a plain JS bundle, so it needs no TypeScript loader. Under `tsx` (the bench scripts) a worker
+ * would inherit tsx's hooks, whose module lexer reads `Buffer` lazily — after install.ts hid it, which crashed
+ * `npm run bench:dashboards` now and then at start ("Buffer is not defined"). Other flags (vitest's) are kept.
+ */
+const WORKER_EXEC_ARGV = ((args: readonly string[]): string[] => {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    if ((arg === "--require" || arg === "--import") && next !== undefined && /[/\\]tsx[/\\]/.test(next)) {
+      i++;
+      continue;
+    }
+    kept.push(arg);
+  }
+  return kept;
+})(process.execArgv);
+
 export type { MetricSample, DeclaredMetric } from "./types";
 export { buildSummary, evaluateThresholds, parseThreshold, percentile } from "./summary";
 export type { EventsTransport } from "./bundle";
@@ -129,7 +148,7 @@ function runWorker(shared: Shared, phase: WorkerPhase, ids: VuIds): Promise<Work
       port: port1,
       sseLimitMs: Math.min(30_000, shared.timeoutMs),
     };
-    const worker = new Worker(shared.bundle, { workerData: init, transferList: [port1] });
+    const worker = new Worker(shared.bundle, { workerData: init, transferList: [port1], execArgv: WORKER_EXEC_ARGV });
     const samples: MetricSample[] = [];
     const logs: Array<{ level: string; text: string }> = [];
     let done: Extract<WorkerMessage, { type: "done" }> | undefined;
