@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCENARIO_NAMES, type ScenarioName } from "../../k6/src/names";
 import { THRESHOLD_TABLE } from "../../k6/src/thresholds";
+import { ROLLUPS } from "../../tools/rollup/spec";
 import { countByJourney, iterationsPerVu, mixPerRequest } from "../../scripts/bench-suite/mix";
 import { REPO_ROOT } from "./harness/bundle";
 import { runJourneys, type JourneyRun, type MetricSample } from "./harness/index";
@@ -59,10 +60,16 @@ function dashboardQueries(): Query[] {
     const text = readFileSync(join(dir, file), "utf8");
     for (const match of text.matchAll(/"query":\s*"((?:[^"\\]|\\.)*)"/g)) {
       const q = JSON.parse(`"${match[1] ?? ""}"`) as string;
-      const measurement = /\bFROM "([a-z_]+)"/.exec(q)?.[1];
-      if (measurement === undefined) continue;
-      const tags: Query["tags"] = [];
-      for (const m of q.matchAll(/"([a-z_]+)" = '([^']*)'/g)) tags.push({ tag: m[1] ?? "", value: m[2] });
+      const from = /\bFROM "([a-z_]+)"/.exec(q)?.[1];
+      if (from === undefined) continue;
+      // A rollup measurement (tools/rollup) is built from a k6 trend's samples with the spec's fixed tags; a
+      // variable's `${name:text}` (one value or All) needs the tag on the samples, whatever its value.
+      const rollup = ROLLUPS.find((r) => r.measurement === from);
+      const measurement = rollup?.source ?? from;
+      const tags: Query["tags"] = Object.entries(rollup?.where ?? {}).map(([tag, value]) => ({ tag, value }));
+      for (const m of q.matchAll(/"([a-z_]+)" = '([^']*)'/g)) {
+        tags.push({ tag: m[1] ?? "", value: m[2]?.startsWith("${") ? undefined : m[2] });
+      }
       for (const m of q.matchAll(/"([a-z_]+)" =~/g)) tags.push({ tag: m[1] ?? "" });
       // The outermost GROUP BY: time(…) and the quoted tags after it.
       const groupBy = q

@@ -3,7 +3,7 @@
 // samples that arrive late (k6 pushes every K6_INFLUXDB_PUSH_INTERVAL, a flush can lag) are counted as long as they
 // land within the lookback. A run seen for the first time (the rollup started after it) is rolled up from its first
 // sample, so restarting the rollup loses nothing of a run in progress.
-import { ident } from "../../infra/grafana/src/influxql";
+import { ident, literal } from "../../infra/grafana/src/influxql";
 import { rollupRange, type QueryClient } from "./rollup";
 import type { InfluxWriter } from "../influx/writer";
 import { ROLLUPS } from "./spec";
@@ -53,7 +53,7 @@ export function createFollower(reader: QueryClient, writer: InfluxWriter, option
 
   async function firstSample(testid: string, at: number): Promise<number> {
     const series = await reader.query(
-      `SELECT first("value") FROM ${source} WHERE "testid" = '${testid.replace(/'/g, "\\'")}' AND time <= ${at}ms`,
+      `SELECT first("value") FROM ${source} WHERE "testid" = ${literal(testid)} AND time <= ${at}ms`,
     );
     const t = series[0]?.values[0]?.[0];
     return typeof t === "number" ? t : at - lookbackMs;
