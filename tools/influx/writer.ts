@@ -1,6 +1,7 @@
-// Writes points to InfluxDB over the v1 `/write` API: InfluxDB 1.x, or InfluxDB 2 through its v1 compatibility API,
-// where database `k6` / retention policy `autogen` is bucket `k6` (its virtual DBRP mapping, infra/influxdb/README.md).
-// Same configuration and one-line errors as the reader.
+// Writes points to InfluxDB over the v1 `/write` API: InfluxDB 1.x, or InfluxDB 2 through its v1 compatibility API.
+// Without a retention policy the write goes to the database's default one: on 1.x the database's default RP, on
+// InfluxDB 2 the bucket named like the database (`k6`), which its DBRP mapping service resolves (the virtual mapping
+// k6/autogen, infra/influxdb/README.md). Same configuration and one-line errors as the reader.
 import { loadInfluxConfig, type InfluxConfig, type LoadConfigOptions } from "./config";
 import { InfluxError } from "./reader";
 
@@ -24,7 +25,7 @@ const BATCH_LINES = 5_000;
 export function createInfluxWriter(
   config: Partial<InfluxConfig> & LoadConfigOptions & { retentionPolicy?: string; timeoutMs?: number } = {},
 ): InfluxWriter {
-  const { retentionPolicy = "autogen", timeoutMs = 60_000, ...rest } = config;
+  const { retentionPolicy, timeoutMs = 60_000, ...rest } = config;
   const loaded = loadInfluxConfig(rest);
   const cfg: InfluxConfig = {
     url: rest.url ?? loaded.url,
@@ -34,7 +35,8 @@ export function createInfluxWriter(
   };
   const base = cfg.url.replace(/\/+$/, "");
   const where = `InfluxDB at ${base}`;
-  const params = new URLSearchParams({ db: cfg.database, rp: retentionPolicy, precision: "ms" });
+  const params = new URLSearchParams({ db: cfg.database, precision: "ms" });
+  if (retentionPolicy !== undefined) params.set("rp", retentionPolicy);
 
   async function writeBatch(body: string): Promise<void> {
     const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
