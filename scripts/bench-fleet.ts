@@ -21,9 +21,8 @@ import { spawn, type ChildProcess, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { parseDuration } from "../k6/src/lib/duration";
 import { SCENARIO_NAMES, type ScenarioName } from "../k6/src/names";
-import { buildScenarios, PROFILES, type RampingScenario } from "../k6/src/profiles";
+import { buildScenarios, PROFILES, vusAt } from "../k6/src/profiles";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOST = "127.0.0.1";
@@ -61,20 +60,6 @@ const AGENTAPI_SCENARIOS: ReadonlyArray<ScenarioName> = [
   "agent_conversation",
   "event_watchers",
 ];
-
-/** VUs of a ramping-vus scenario t seconds into the run (linear ramps). */
-function vusAt(s: RampingScenario, t: number): number {
-  let at = parseDuration(s.startTime);
-  if (t < at) return 0;
-  let from = s.startVUs;
-  for (const stage of s.stages) {
-    const d = parseDuration(stage.duration);
-    if (t <= at + d) return d === 0 ? stage.target : from + ((stage.target - from) * (t - at)) / d;
-    from = stage.target;
-    at += d;
-  }
-  return 0;
-}
 
 /** The second at which the AgentAPI scenarios have the most VUs together, and each one's VUs then. */
 function agentApiPeak(): { second: number; total: number; mix: Array<[ScenarioName, number]> } {

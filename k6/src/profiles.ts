@@ -183,6 +183,24 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   },
 };
 
+/**
+ * VUs of a ramping-vus plan (or scenario) `t` seconds into the run, as k6 ramps them: 0 before its startTime, then
+ * linear from the previous target to each stage's, 0 once the last stage is over. For benchmarks and datasets that
+ * follow a profile's load over time.
+ */
+export function vusAt(plan: Pick<ScenarioPlan, "startTime" | "startVUs" | "stages">, t: number): number {
+  let at = parseDuration(plan.startTime);
+  if (t < at) return 0;
+  let from = plan.startVUs;
+  for (const stage of plan.stages) {
+    const length = parseDuration(stage.duration);
+    if (t <= at + length) return length === 0 ? stage.target : from + ((stage.target - from) * (t - at)) / length;
+    at += length;
+    from = stage.target;
+  }
+  return 0;
+}
+
 /** A k6 `ramping-vus` scenario, as `options.scenarios` takes it. */
 export interface RampingScenario {
   executor: "ramping-vus";

@@ -1,8 +1,7 @@
 // The local profile's mix of journeys, for costs measured per journey: each journey weighs what it sends at its
 // peak — peak VUs × iterations per second of one VU — so "per request of the mix" means per request of a run of the
 // full (`local`) profile. Shared by `npm run bench:suite` and tests/k6/cost.test.ts. Pure: no k6, no harness.
-import { buildScenarios, PROFILES, peakVus, type RampingScenario } from "../../k6/src/profiles";
-import { parseDuration } from "../../k6/src/lib/duration";
+import { buildScenarios, PROFILES, peakVus, scheduleSeconds, vusAt, type RampingScenario } from "../../k6/src/profiles";
 import { SCENARIO_NAMES, type ScenarioName } from "../../k6/src/names";
 
 /**
@@ -56,20 +55,6 @@ export function mixPerRequest(
   return requests === 0 ? 0 : samples / requests;
 }
 
-/** VUs of a ramping-vus scenario `t` seconds into the run (stages ramp linearly from the previous target). */
-function vusAt(s: RampingScenario, t: number): number {
-  let at = parseDuration(s.startTime);
-  if (t < at) return 0;
-  let from = s.startVUs;
-  for (const stage of s.stages) {
-    const length = parseDuration(stage.duration);
-    if (t <= at + length) return length === 0 ? stage.target : from + ((stage.target - from) * (t - at)) / length;
-    at += length;
-    from = stage.target;
-  }
-  return 0;
-}
-
 /**
  * Iterations one VU runs over the local profile, on average: the scenario's VU-seconds over its peak VUs, divided by
  * the iteration's length. The bench runs each VU for that many, so what grows per VU over a run — the conversation
@@ -78,7 +63,7 @@ function vusAt(s: RampingScenario, t: number): number {
 export function iterationsPerVu(name: ScenarioName): number {
   const s = LOCAL[name];
   if (!s) return 0;
-  const end = parseDuration(s.startTime) + s.stages.reduce((n, st) => n + parseDuration(st.duration), 0);
+  const end = scheduleSeconds({ [name]: s });
   let vuSeconds = 0;
   for (let t = 0; t < end; t++) vuSeconds += vusAt(s, t + 0.5);
   return vuSeconds / peakVus(s) / NOMINAL_ITERATION_S[name].seconds;
@@ -90,11 +75,7 @@ export function busiestSecond(counts: Partial<Record<ScenarioName, JourneyCount>
   requestsPerSecond: number;
   pointsPerSecond: number;
 } {
-  const end = Math.max(
-    ...Object.values(LOCAL).map(
-      (s) => parseDuration(s.startTime) + s.stages.reduce((n, st) => n + parseDuration(st.duration), 0),
-    ),
-  );
+  const end = scheduleSeconds(LOCAL);
   let best = { atSeconds: 0, requestsPerSecond: 0, pointsPerSecond: 0 };
   for (let t = 0; t <= end; t++) {
     let requests = 0;

@@ -12,6 +12,7 @@ import {
   scaleSeconds,
   scaleTarget,
   scheduleSeconds,
+  vusAt,
   type RampingScenario,
 } from "../../k6/src/profiles";
 
@@ -90,6 +91,27 @@ describe("profiles", () => {
     expect(Object.keys(only)).toEqual(["list_tools", "mixed_workload"]);
     expect(only.list_tools?.startTime).toBe("0s");
     expect(only.mixed_workload?.startTime).toBe("2m");
+  });
+});
+
+describe("vusAt: a plan's VUs over time, as k6 ramps them", () => {
+  const plan = {
+    startTime: "10s",
+    startVUs: 0,
+    stages: [
+      { duration: "20s", target: 40 },
+      { duration: "10s", target: 0 },
+    ],
+  };
+
+  it("is 0 before the start, linear within each stage, and 0 once the last stage is over", () => {
+    expect([0, 9.9, 10, 20, 30, 35, 40, 41].map((t) => vusAt(plan, t))).toEqual([0, 0, 0, 20, 40, 20, 0, 0]);
+  });
+
+  it("follows the local profile's peak exactly where the plan puts it", () => {
+    const p = PROFILES.local.plans.mixed_workload;
+    const peakAt = parseDuration(p.startTime) + p.stages.slice(0, 2).reduce((n, s) => n + parseDuration(s.duration), 0);
+    expect(vusAt(p, peakAt)).toBe(p.stages[1]?.target);
   });
 });
 

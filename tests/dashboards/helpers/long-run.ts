@@ -16,7 +16,7 @@
 //    size of a real 20-minute full local run (5.0 M points, 849 series); smaller datasets keep the same shape (same
 //    series, same VU ramps, same mix) at a proportionally lower rate.
 import { SCENARIO_NAMES, type ScenarioName } from "../../../k6/src/names";
-import { PROFILES } from "../../../k6/src/profiles";
+import { PROFILES, vusAt } from "../../../k6/src/profiles";
 import type { RunningInfluxd } from "./influxd";
 import { toLineProtocol } from "./line-protocol";
 import { prng } from "../../../tools/compare/stats";
@@ -26,25 +26,9 @@ export const LONG_RUN_SECONDS = 20 * 60;
 /** The measured size of a real 20-minute full local run. */
 export const REAL_RUN_POINTS = 5_000_000;
 
-function seconds(text: string): number {
-  const match = /^(\d+)(s|m|h)$/.exec(text);
-  if (!match) throw new Error(`duration ${text}`);
-  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as "s" | "m" | "h"];
-}
-
-/** VUs of a `local` plan at second t of the run (ramping-vus: linear from the previous target). */
+/** VUs of a `local` plan at second t of the run. */
 export function localVus(scenario: ScenarioName, t: number): number {
-  const plan = PROFILES.local.plans[scenario];
-  let at = seconds(plan.startTime);
-  if (t < at) return 0;
-  let from = plan.startVUs;
-  for (const stage of plan.stages) {
-    const d = seconds(stage.duration);
-    if (t < at + d) return from + ((stage.target - from) * (t - at)) / d;
-    at += d;
-    from = stage.target;
-  }
-  return 0;
+  return vusAt(PROFILES.local.plans[scenario], t);
 }
 
 interface ScenarioTemplate {
