@@ -2,10 +2,10 @@
 // (FAST timings), tagged with a testid, written to InfluxDB in xk6-output-influxdb's schema and, like k6's
 // handleSummary does, to reports/<testid>/summary.json.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, request, type Server } from "node:http";
 import { dirname, join } from "node:path";
 import { toLineProtocol } from "../../dashboards/helpers/line-protocol";
 import type { RunningInfluxd } from "../../dashboards/helpers/influxd";
+import { startReverseProxy, type ReverseProxy } from "../../support/reverse-proxy";
 import { renderSummary, runJourneys, summarize, type JourneyRun } from "../../k6/harness/index";
 
 /** The journeys each run executes: every AgentAPI and broker endpoint, no 60 s watches. */
@@ -56,48 +56,18 @@ export async function writeReport(root: string, run: JourneyRun, testid: string)
   return reportDir;
 }
 
-export interface DelayProxy {
-  url: string;
-  close(): Promise<void>;
-}
-
 /**
  * A loopback proxy in front of the target's AgentAPI listener that slows ONE endpoint: requests with this method
  * and path get the target's own fault header `X-Fault-Delay-Ms`, so the target waits that long before handling
  * them; everything else passes unchanged.
  */
-export async function startDelayProxy(
+export function startDelayProxy(
   targetUrl: string,
   delayed: { method: string; path: string; delayMs: number },
-): Promise<DelayProxy> {
-  const target = new URL(targetUrl);
-  const server: Server = createServer((req, res) => {
+): Promise<ReverseProxy> {
+  return startReverseProxy(targetUrl, (req, _res, forward) => {
     const path = (req.url ?? "/").split("?")[0];
     const slow = req.method === delayed.method && path === delayed.path;
-    const upstream = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, ...(slow ? { "x-fault-delay-ms": String(delayed.delayMs) } : {}) },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
+    forward(slow ? { "x-fault-delay-ms": String(delayed.delayMs) } : {});
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

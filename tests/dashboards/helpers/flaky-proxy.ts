@@ -5,36 +5,11 @@
 //  - every third GET /messages is forwarded with the target's own fault header `X-Fault-Status: 503`, so the
 //    target answers a real injected 503 (failed request, failed check).
 // Everything else is forwarded unchanged.
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { startReverseProxy, type ReverseProxy } from "../../support/reverse-proxy";
 
-export interface FlakyProxy {
-  url: string;
-  close(): Promise<void>;
-}
-
-export async function startFlakyProxy(targetUrl: string): Promise<FlakyProxy> {
-  const target = new URL(targetUrl);
+export function startFlakyProxy(targetUrl: string): Promise<ReverseProxy> {
   let messagesSeen = 0;
-
-  const forward = (req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string>): void => {
-    const upstream = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, ...extraHeaders },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  };
-
-  const server: Server = createServer((req, res) => {
+  return startReverseProxy(targetUrl, (req, res, forward) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/events") {
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -42,19 +17,9 @@ export async function startFlakyProxy(targetUrl: string): Promise<FlakyProxy> {
       return;
     }
     if (req.method === "GET" && path === "/messages" && ++messagesSeen % 3 === 0) {
-      forward(req, res, { "x-fault-status": "503" });
+      forward({ "x-fault-status": "503" });
       return;
     }
-    forward(req, res, {});
+    forward();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
