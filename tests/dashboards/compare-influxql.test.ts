@@ -9,14 +9,9 @@ import { INFLUX_DATABASE, INFLUX_RETENTION_POLICY } from "../../infra/grafana/sr
 import { DELTA, DELTA_PCT } from "../../infra/grafana/src/compare";
 import { AGENT_SERIES, withAgentSamples } from "./helpers/agent-samples";
 import { dataPanels, loadCommittedDashboard, type DashboardJson, type PanelJson } from "./helpers/dashboard-model";
-import {
-  customVariableOptions,
-  expandQuery,
-  interpolateVariables,
-  type QueryContext,
-  type TemplateVariable,
-} from "./helpers/grafana-macros";
+import { expandQuery, type QueryContext, type TemplateVariable } from "./helpers/grafana-macros";
 import { applyTransformations, rowsOf, tableFrames, type Cell } from "./helpers/grafana-transformations";
+import { resolveVariables as resolveShared, type Selections } from "./helpers/resolve-variables";
 import { findInfluxd, startInfluxd, type InfluxSeries, type RunningInfluxd } from "./helpers/influxd";
 import { recordRun, recordSmallRun, type MetricSample } from "./helpers/journey-samples";
 import { TAGS_AS_FIELDS, toLineProtocol } from "./helpers/line-protocol";
@@ -134,36 +129,8 @@ describe.skipIf(INFLUXD === undefined)("compare dashboard InfluxQL against a rea
     return found as PanelJson;
   };
 
-  /** Grafana's resolution on load: each variable once the ones its query names are known; no saved value → first. */
-  async function resolveVariables(overrides: Record<string, string | string[]> = {}): Promise<TemplateVariable[]> {
-    const list = dashboard.templating.list;
-    const resolved = new Map<string, TemplateVariable>();
-    const names = new Set(list.map((v) => v.name));
-    const dependsOn = (query: string): string[] =>
-      [...query.matchAll(/\$(\w+)/g)].map((m) => m[1] as string).filter((n) => names.has(n));
-    while (resolved.size < list.length) {
-      const next = list.find((v) => !resolved.has(v.name) && dependsOn(v.query ?? "").every((n) => resolved.has(n)));
-      if (next === undefined) throw new Error("circular variable dependencies");
-      let options: string[];
-      if (next.type === "custom") options = customVariableOptions(next.query ?? "");
-      else {
-        const series = await runQuery(interpolateVariables(next.query ?? "", [...resolved.values()]));
-        options = series.flatMap((s) => s.values.map((row) => String(row[1])));
-        if (next.sort === 1) options.sort();
-        if (next.sort === 2) options.sort().reverse();
-      }
-      const saved = next.current?.value;
-      resolved.set(next.name, {
-        name: next.name,
-        multi: next.multi === true,
-        includeAll: next.includeAll === true,
-        allValue: next.allValue ?? null,
-        options,
-        current: overrides[next.name] ?? (saved === undefined || saved === "" ? (options[0] ?? "") : saved),
-      });
-    }
-    return list.map((v) => resolved.get(v.name) as TemplateVariable);
-  }
+  const resolveVariables = (overrides: Selections = {}): Promise<TemplateVariable[]> =>
+    resolveShared(runQuery, dashboard, overrides);
 
   const valueOf = (variables: TemplateVariable[], name: string): string | string[] =>
     variables.find((v) => v.name === name)?.current ?? "";

@@ -4,14 +4,9 @@
 // metrics' series the harness run does not produce (yet) are added in the same schema (helpers/agent-samples.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFLUX_DATABASE, INFLUX_RETENTION_POLICY } from "../../infra/grafana/src/datasource";
-import {
-  loadCommittedDashboard,
-  panelTargets,
-  type DashboardJson,
-  type PanelTarget,
-  type VariableJson,
-} from "./helpers/dashboard-model";
-import { expandQuery, interpolateVariables, type QueryContext, type TemplateVariable } from "./helpers/grafana-macros";
+import { loadCommittedDashboard, panelTargets, type DashboardJson, type PanelTarget } from "./helpers/dashboard-model";
+import { expandQuery, type QueryContext, type TemplateVariable } from "./helpers/grafana-macros";
+import { resolveVariables as resolveShared, type Selections } from "./helpers/resolve-variables";
 import { findInfluxd, startInfluxd, type InfluxSeries, type RunningInfluxd } from "./helpers/influxd";
 import { toLineProtocol } from "./helpers/line-protocol";
 import { HEALTHY_AGENT_SERIES, withAgentSamples } from "./helpers/agent-samples";
@@ -72,35 +67,9 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
     return influx.query(text, INFLUX_DATABASE);
   }
 
-  /** What the variable's own query returns (Grafana's options), after Grafana's sort. */
-  async function optionsOf(variable: VariableJson, resolved: TemplateVariable[]): Promise<string[]> {
-    const query = interpolateVariables(variable.query ?? "", resolved);
-    const series = await runQuery(query);
-    const options = series.flatMap((s) => s.values.map((row) => String(row[1])));
-    if (variable.sort === 1) options.sort();
-    if (variable.sort === 2) options.sort().reverse();
-    return options;
-  }
-
-  /** Resolves the dashboard's variables as Grafana does on load, with optional overrides (testid, selections). */
-  async function resolveVariables(overrides: Record<string, string | string[]> = {}): Promise<TemplateVariable[]> {
-    const resolved: TemplateVariable[] = [];
-    for (const variable of dashboard.templating.list) {
-      const options = await optionsOf(variable, resolved);
-      const saved = variable.current?.value;
-      // No saved value → Grafana selects the first option.
-      const current = overrides[variable.name] ?? (saved === undefined || saved === "" ? (options[0] ?? "") : saved);
-      resolved.push({
-        name: variable.name,
-        multi: variable.multi === true,
-        includeAll: variable.includeAll === true,
-        allValue: variable.allValue ?? null,
-        options,
-        current,
-      });
-    }
-    return resolved;
-  }
+  /** The dashboard's variables as Grafana resolves them on load, with optional overrides (testid, selections). */
+  const resolveVariables = (overrides: Selections = {}): Promise<TemplateVariable[]> =>
+    resolveShared(runQuery, dashboard, overrides);
 
   function contextFor(target: PanelTarget, variables: TemplateVariable[], over = range): QueryContext {
     return { ...over, maxDataPoints: maxDataPointsOf(target), minInterval: "1s", variables };

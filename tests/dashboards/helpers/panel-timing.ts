@@ -1,49 +1,22 @@
 // Times a dashboard's panel queries the way Grafana sends them: variables resolved as on load (testid = the newest
 // run, scenario/endpoint = All), macros expanded for the range, $__interval computed for a panel of the given pixel
 // width (maxDataPoints) floored by the panel's own min interval or the datasource's timeInterval (1s).
-import { panelTargets, type DashboardJson, type PanelTarget, type VariableJson } from "./dashboard-model";
-import { expandQuery, interpolateVariables, type TemplateVariable } from "./grafana-macros";
+import { panelTargets, type DashboardJson, type PanelTarget } from "./dashboard-model";
+import { expandQuery, type TemplateVariable } from "./grafana-macros";
 import type { RunningInfluxd } from "./influxd";
+import { resolveVariables } from "./resolve-variables";
 
 export const DATASOURCE_MIN_INTERVAL = "1s";
 /** Grafana's maxDataPoints for a ~1500 px wide panel. */
 export const PANEL_WIDTH_PX = 1500;
 
-async function optionsOf(
-  influx: RunningInfluxd,
-  db: string,
-  variable: VariableJson,
-  resolved: TemplateVariable[],
-): Promise<string[]> {
-  if (variable.type === "custom") return [];
-  const series = await influx.query(interpolateVariables(variable.query ?? "", resolved), db);
-  const options = series.flatMap((s) => s.values.map((row) => String(row[1])));
-  if (variable.sort === 1) options.sort();
-  if (variable.sort === 2) options.sort().reverse();
-  return options;
-}
-
 /** The dashboard's variables as Grafana resolves them on load (saved value, else the first option). */
-export async function resolveDefaults(
+export function resolveDefaults(
   influx: RunningInfluxd,
   db: string,
   dashboard: DashboardJson,
 ): Promise<TemplateVariable[]> {
-  const resolved: TemplateVariable[] = [];
-  for (const variable of dashboard.templating.list) {
-    const options = await optionsOf(influx, db, variable, resolved);
-    const saved = variable.current?.value;
-    const current = saved === undefined || saved === "" ? (options[0] ?? "") : saved;
-    resolved.push({
-      name: variable.name,
-      multi: variable.multi === true,
-      includeAll: variable.includeAll === true,
-      allValue: variable.allValue ?? null,
-      options,
-      current,
-    });
-  }
-  return resolved;
+  return resolveVariables((q) => influx.query(q, db), dashboard);
 }
 
 export interface TargetTiming {
