@@ -3,7 +3,7 @@
 // up, and every row must equal what the raw percentile query returns for its window and selection — the whole run,
 // one scenario, one endpoint, both — for every rolled-up trend. The live follower must end with the same rows while
 // samples arrive over time, late ones included, and after a restart in the middle of a run.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFLUX_DATABASE, INFLUX_RETENTION_POLICY } from "../../infra/grafana/src/datasource";
 import { baseRow } from "../../infra/grafana/src/thresholds";
@@ -16,6 +16,7 @@ import { findInfluxd, startInfluxd, type RunningInfluxd } from "../dashboards/he
 import { recordRun, type MetricSample } from "../dashboards/helpers/journey-samples";
 import { writeLongRun, type LongRunStats } from "../dashboards/helpers/long-run";
 import { REPO_ROOT } from "../k6/harness/bundle";
+import { runCli, type CliResult } from "../support/run-cli";
 import { closedPortUrl } from "../k6/helpers";
 
 const INFLUXD = findInfluxd();
@@ -30,15 +31,7 @@ const POINTS = 60_000;
 type Selection = { scenario?: string; endpoint?: string };
 type Row = (number | string | boolean | null)[];
 
-function cli(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "tools/rollup/cli.ts", ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (args: string[], env: Record<string, string>): CliResult => runCli("tools/rollup/cli.ts", args, env);
 
 describe.skipIf(INFLUXD === undefined)("the latency rollup on a real InfluxDB", () => {
   let influx: RunningInfluxd;

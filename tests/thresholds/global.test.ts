@@ -2,7 +2,6 @@
 // two runners' samples of one run (one testid, k6-operator's instance_id tag), built so that the status endpoint's
 // p95 passes on each runner alone — as k6-operator judges them — and fails on the union, which is the run's SLO.
 // The CLI exits like k6: 0 held, 99 breached, 2 bad input.
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { THRESHOLD_TABLE, thresholdKey } from "../../k6/src/thresholds";
 import { createInfluxReader } from "../../tools/influx/index";
@@ -10,7 +9,7 @@ import { percentile } from "../../tools/thresholds/arithmetic";
 import { evaluateRun } from "../../tools/thresholds/evaluate";
 import { findInfluxd, startInfluxd, type RunningInfluxd } from "../dashboards/helpers/influxd";
 import { toLineProtocol } from "../dashboards/helpers/line-protocol";
-import { REPO_ROOT } from "../k6/harness/bundle";
+import { runCli, type CliResult } from "../support/run-cli";
 
 const INFLUXD = findInfluxd();
 const TESTID = "k8s-20261201-global";
@@ -30,15 +29,7 @@ function latencies(fast: number, slow: number): number[] {
   return [...Array.from({ length: fast }, () => FAST_MS), ...Array.from({ length: slow }, () => SLOW_MS)];
 }
 
-function cli(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "tools/thresholds/cli.ts", ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (args: string[], env: Record<string, string>): CliResult => runCli("tools/thresholds/cli.ts", args, env);
 
 const describeInflux = INFLUXD === undefined ? describe.skip : describe;
 if (INFLUXD === undefined) console.warn("SKIP tests/thresholds/global.test.ts: no influxd (apt-get install influxdb)");

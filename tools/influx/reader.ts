@@ -98,7 +98,8 @@ export function whereClause(testid: string, tags: Record<string, string> = {}): 
   ].join(" AND ");
 }
 
-function causeCode(error: unknown): string {
+/** Why a fetch failed, in a word: the socket error code (ECONNREFUSED…), "timed out", or the message. */
+export function causeCode(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return cause.code;
   if ((error as Error).name === "TimeoutError") return "timed out";

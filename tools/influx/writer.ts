@@ -3,7 +3,7 @@
 // InfluxDB 2 the bucket named like the database (`k6`), which its DBRP mapping service resolves (the virtual mapping
 // k6/autogen, infra/influxdb/README.md). Same configuration and one-line errors as the reader.
 import { loadInfluxConfig, type InfluxConfig, type LoadConfigOptions } from "./config";
-import { InfluxError } from "./reader";
+import { causeCode, InfluxError } from "./reader";
 
 export interface InfluxWriter {
   /** Writes line-protocol lines with millisecond timestamps; resolves when InfluxDB accepted them (204). */
@@ -50,10 +50,9 @@ export function createInfluxWriter(
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
       throw new InfluxError(
         "unreachable",
-        `${where} is unreachable (${cause}): start the stack (make up) or set INFLUXDB_URL`,
+        `${where} is unreachable (${causeCode(error)}): start the stack (make up) or set INFLUXDB_URL`,
       );
     }
     if (res.status === 204) return;

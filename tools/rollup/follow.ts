@@ -6,7 +6,7 @@
 import { ident, literal } from "../../infra/grafana/src/influxql";
 import { rollupRange, type QueryClient } from "./rollup";
 import type { InfluxWriter } from "../influx/writer";
-import { ROLLUPS } from "./spec";
+import { rollupOf } from "./spec";
 
 export interface FollowOptions {
   /** How far back each tick re-rolls (late samples older than this stay out of the rollup). */
@@ -42,7 +42,8 @@ export function createFollower(reader: QueryClient, writer: InfluxWriter, option
   const now = options.now ?? Date.now;
   // Runs being followed; a run that went quiet is dropped, and rolled up from its start if it writes again.
   let following = new Set<string>();
-  const source = ident((ROLLUPS[0] as { source: string }).source);
+  // Activity is read from the busiest rolled-up trend: every request writes an http_req_duration sample.
+  const source = ident(rollupOf("http_req_duration").source);
 
   async function activeRuns(at: number): Promise<string[]> {
     const series = await reader.query(

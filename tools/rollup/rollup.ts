@@ -67,21 +67,26 @@ export function rowsToLines(spec: RollupSpec, shape: readonly RollupTag[], testi
     for (const tag of ROLLUP_TAGS) tags[tag] = shape.includes(tag) ? (s.tags?.[tag] ?? "") : ALL;
     // Samples without the tag are still in that window's "All" rows; a row cannot carry an empty tag value.
     if (Object.values(tags).some((v) => v === "")) continue;
-    const tagText = Object.keys(tags)
-      .sort()
-      .map((k) => `${escapeKey(k)}=${escapeKey(tags[k] as string)}`)
-      .join(",");
-    const column = (name: string): number => s.columns.indexOf(name);
+    const seriesKey = [
+      escapeMeasurement(spec.measurement),
+      ...Object.keys(tags)
+        .sort()
+        .map((k) => `${escapeKey(k)}=${escapeKey(tags[k] as string)}`),
+    ].join(",");
+    const countAt = s.columns.indexOf("count");
+    const fieldsAt = [...ROLLUP_PERCENTILES.map((p) => `p${p}`), "max"].map(
+      (name) => [name, s.columns.indexOf(name)] as const,
+    );
     for (const row of s.values) {
-      const count = fieldValue(row[column("count")]);
+      const count = fieldValue(row[countAt]);
       if (count === undefined || count === 0) continue;
       const fields: string[] = [];
-      for (const name of [...ROLLUP_PERCENTILES.map((p) => `p${p}`), "max"]) {
-        const value = fieldValue(row[column(name)]);
+      for (const [name, at] of fieldsAt) {
+        const value = fieldValue(row[at]);
         if (value !== undefined) fields.push(`${name}=${value}`);
       }
       fields.push(`count=${count}i`);
-      lines.push(`${escapeMeasurement(spec.measurement)},${tagText} ${fields.join(",")} ${Number(row[0])}`);
+      lines.push(`${seriesKey} ${fields.join(",")} ${Number(row[0])}`);
     }
   }
   return lines;
