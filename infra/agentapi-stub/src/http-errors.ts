@@ -71,3 +71,12 @@ export function goServerRefusal(status: number, why?: string): PlainTextAnswer {
   const reason = why === undefined ? goStatusText(status) : `${goStatusText(status)}: ${why}`;
   return new PlainTextAnswer(status, `${status} ${reason}`, { reason, close: true });
 }
+
+/** fastify's and its plugins' error codes for a body (or multipart part) over a limit: 413 on both listeners. */
+export const BODY_TOO_LARGE_CODES: ReadonlySet<string> = new Set([
+  "FST_ERR_CTP_BODY_TOO_LARGE",
+  "FST_REQ_FILE_TOO_LARGE",
+  "FST_FILES_LIMIT",
+  "FST_FIELDS_LIMIT",
+  "FST_PARTS_LIMIT",
+]);

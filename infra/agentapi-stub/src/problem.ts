@@ -8,7 +8,7 @@ import { STATUS_CODES, type Server } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { goRawClientError, humaFrameworkError, installHumaSurface } from "./agentapi/huma";
-import { HttpProblem, PlainTextAnswer, type ErrorDetail } from "./http-errors";
+import { BODY_TOO_LARGE_CODES, HttpProblem, PlainTextAnswer, type ErrorDetail } from "./http-errors";
 
 export { HttpProblem, PlainTextAnswer, type ErrorDetail } from "./http-errors";
 
@@ -140,13 +140,8 @@ function unsupportedMediaType(request: FastifyRequest): string {
 
 /** Map a fastify/plugin error code to a client-facing status and detail; undefined = not a client error. */
 function clientError(error: FastifyError, request: FastifyRequest): { status: number; detail: string } | undefined {
+  if (BODY_TOO_LARGE_CODES.has(error.code)) return { status: 413, detail: `request body too large: ${error.message}` };
   switch (error.code) {
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-    case "FST_REQ_FILE_TOO_LARGE":
-    case "FST_FILES_LIMIT":
-    case "FST_FIELDS_LIMIT":
-    case "FST_PARTS_LIMIT":
-      return { status: 413, detail: `request body too large: ${error.message}` };
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return { status: 415, detail: unsupportedMediaType(request) };
     case "FST_INVALID_MULTIPART_CONTENT_TYPE":

@@ -3,20 +3,19 @@
 // handleSummary does, to reports/<testid>/summary.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { SCENARIO_NAMES, type ScenarioName } from "../../../k6/src/names";
 import { toLineProtocol } from "../../dashboards/helpers/line-protocol";
 import type { RunningInfluxd } from "../../dashboards/helpers/influxd";
 import { startReverseProxy, type ReverseProxy } from "../../support/reverse-proxy";
 import { renderSummary, runJourneys, summarize, type JourneyRun } from "../../k6/harness/index";
 
-/** The journeys each run executes: every AgentAPI and broker endpoint, no 60 s watches. */
-export const RUN_SCENARIOS = [
-  "authentication",
-  "mcp_connection",
-  "tool_execution",
-  "list_tools",
-  "disconnect",
-  "mixed_workload",
-];
+/**
+ * The journeys each run executes: the six seed journeys cover every AgentAPI and broker endpoint; the two agent
+ * journeys (multi-second turns, 60 s watches) would only make each run slower.
+ */
+export const RUN_SCENARIOS: ScenarioName[] = SCENARIO_NAMES.filter(
+  (name) => name !== "agent_conversation" && name !== "event_watchers",
+);
 
 export async function recordRun(agentApiUrl: string, brokerUrl: string, testid: string): Promise<JourneyRun> {
   const run = await runJourneys({

@@ -14,6 +14,7 @@
 import type { Readable } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preValidationHookHandler } from "fastify";
 import {
+  BODY_TOO_LARGE_CODES,
   goHttpError,
   goServerRefusal,
   goStatusText,
@@ -322,16 +323,7 @@ function refuseUnparsableContentType(request: FastifyRequest): Promise<HttpProbl
 
 /** fastify and plugin errors as upstream would answer the same request; undefined = not the client's fault. */
 function humaClientError(error: FastifyError): HttpProblem | undefined {
-  switch (error.code) {
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-    case "FST_REQ_FILE_TOO_LARGE":
-    case "FST_FILES_LIMIT":
-    case "FST_FIELDS_LIMIT":
-    case "FST_PARTS_LIMIT":
-      return new HttpProblem(413, TOO_LARGE);
-    default:
-      break;
-  }
+  if (BODY_TOO_LARGE_CODES.has(error.code)) return new HttpProblem(413, TOO_LARGE);
   const status = error.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) return new HttpProblem(status, error.message);
   return undefined;
