@@ -4,16 +4,17 @@
 // the SSE event order must have the same shape. A side-by-side table goes to the log. Any agentapi build can be held
 // against the target with AGENTAPI_BIN.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createParser } from "eventsource-parser";
 import { startStub, type RunningStub } from "../../infra/agentapi-stub/src/stub";
 import { UPSTREAM_TIMING } from "../../infra/agentapi-stub/src/agent/timing";
 import { describeRealAgentApi, startRealAgentApi, type RealAgentApi } from "../support/real-agentapi";
-import { rawRequest } from "../stub/helpers/stub";
+import { openSse, rawRequest, type SseStream } from "../stub/helpers/stub";
 
 const THINK_MS = 1000;
 const TURNS = 3;
 /** A read is issued this long into a send (the issue's measurement: 150 ms). */
 const READ_DELAY_MS = 150;
+/** How long a test waits for an event it expects on /events before it fails saying which (a bound, not a pace). */
+const EVENT_WAIT_MS = 15_000;
 /** Tolerances (ours / real). */
 const SEND_RATIO = [0.5, 2] as const;
 const STABLE_RATIO = [0.5, 2] as const;
@@ -87,25 +88,48 @@ async function untilStable(base: string, timeoutMs = 15_000): Promise<number> {
   throw new Error(`${base} did not turn stable within ${timeoutMs} ms`);
 }
 
-/** An SSE subscription collecting parsed events until closed. */
-function subscribe(base: string): { events: SseEvent[]; close(): void } {
-  const events: SseEvent[] = [];
-  const controller = new AbortController();
-  const parser = createParser({
-    onEvent: (e) => events.push({ event: e.event ?? "message", data: JSON.parse(e.data) as Record<string, unknown> }),
-  });
-  void (async () => {
-    const response = await fetch(`${base}/events`, { signal: controller.signal });
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk));
-  })().catch(() => undefined);
-  return { events, close: () => controller.abort() };
+/** An event as its kind: `status_change:running`, `message_update:user`. */
+function kindOf(event: SseEvent): string {
+  return event.event === "status_change"
+    ? `status_change:${String(event.data.status)}`
+    : `${event.event}:${String(event.data.role)}`;
 }
 
-/** One turn: the POST's duration, a /status read issued READ_DELAY_MS into it, and POST return → stable. */
-async function turn(base: string, content: string): Promise<Turn> {
+function parsed(stream: SseStream, from = 0): SseEvent[] {
+  return stream.events
+    .slice(from)
+    .map((e) => ({ event: e.event ?? "message", data: JSON.parse(e.data) as Record<string, unknown> }));
+}
+
+/**
+ * Waits for the stream itself to deliver an event of `kind` (or a kind it begins: `status_change:`) at or after
+ * position `from`, and returns the events
+ * from `from` up to and including it. The server emits events on its own snapshot tick, so a `/status` read is no
+ * proxy for them: upstream's `/status` can say `stable` a tick before the `status_change` goes out.
+ */
+async function eventsThrough(base: string, stream: SseStream, kind: string, from: number): Promise<SseEvent[]> {
+  const end = (): number => parsed(stream, from).findIndex((e) => kindOf(e).startsWith(kind));
+  try {
+    await stream.until(() => end() >= 0, EVENT_WAIT_MS);
+  } catch {
+    const got = parsed(stream, from).map(kindOf);
+    throw new Error(
+      `${base}/events: no ${kind} within ${EVENT_WAIT_MS} ms (after event ${from}: ${got.join(" → ") || "nothing"})`,
+    );
+  }
+  return parsed(stream, from).slice(0, end() + 1);
+}
+
+/**
+ * One turn: the POST's duration, a /status read issued READ_DELAY_MS into it, and POST return → stable. The read
+ * waits for the stream to show the send in flight (`status_change:running`) before its delay runs out, so on a busy
+ * machine it cannot overtake the POST it is meant to meet.
+ */
+async function turn(base: string, stream: SseStream, content: string): Promise<Turn> {
+  const before = stream.events.length;
   const started = performance.now();
-  const read = sleep(READ_DELAY_MS).then(async () => {
+  const read = eventsThrough(base, stream, "status_change:running", before).then(async () => {
+    await sleep(started + READ_DELAY_MS - performance.now());
     const issued = performance.now();
     await fetch(`${base}/status`).then((r) => r.arrayBuffer());
     return performance.now() - issued;
@@ -121,28 +145,28 @@ async function turn(base: string, content: string): Promise<Turn> {
 /** Runs every probe against one server (servers are probed one after the other, so they never compete for CPU). */
 async function probe(base: string): Promise<Probe> {
   await untilStable(base);
-  const initial = subscribe(base);
-  await sleep(200);
-  const initialEvents = [...initial.events];
+  const stream = await openSse(`${base}/events`);
+  // The initial state: a message_update per message, then the status.
+  const initialEvents = await eventsThrough(base, stream, "status_change:", 0);
   const turns: Turn[] = [];
   let turnEvents: SseEvent[] = [];
   let busy: Exchange | undefined;
   let sendOk: Exchange | undefined;
   const statusOk = await exchange(await fetch(`${base}/status`), base);
   for (let i = 1; i <= TURNS; i++) {
-    const before = initial.events.length;
+    const before = stream.events.length;
     if (i === 1) {
       // The busy refusal: a second prompt right after the first was accepted (the agent is working).
       const first = await send(base, "fidelity prompt 1");
       sendOk = await exchange(first, base);
       busy = await exchange(await send(base, "a prompt while busy"), base);
+      turnEvents = await eventsThrough(base, stream, "status_change:stable", before);
       await untilStable(base);
-      turnEvents = initial.events.slice(before);
       continue;
     }
-    turns.push(await turn(base, `fidelity prompt ${i}`));
+    turns.push(await turn(base, stream, `fidelity prompt ${i}`));
   }
-  initial.close();
+  stream.close();
   // fetch may not set Host; node:http does.
   const refused = await rawRequest(`${base}/status`, { headers: { host: "evil.example" } });
   const badHost: Exchange = {
@@ -159,11 +183,9 @@ async function probe(base: string): Promise<Probe> {
   return { turns, statusOk, sendOk, busy, badHost, messages, initialEvents, turnEvents, openApiPaths };
 }
 
-/** An event as its kind: `status_change:running`, `message_update:user`; consecutive repeats folded into one. */
+/** The events as kinds, consecutive repeats folded into one. */
 function shape(events: SseEvent[]): string[] {
-  const kinds = events.map((e) =>
-    e.event === "status_change" ? `status_change:${String(e.data.status)}` : `${e.event}:${String(e.data.role)}`,
-  );
+  const kinds = events.map(kindOf);
   return kinds.filter((kind, i) => kind !== kinds[i - 1]);
 }
 
