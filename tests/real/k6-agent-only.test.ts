@@ -13,13 +13,16 @@ import { freeLoopbackPort } from "../../infra/agentapi-real/launch";
 import { AGENTAPI_ENDPOINTS } from "../../k6/src/names";
 import { percentile, runJourneys, type EventsTransport, type JourneyRun, type MetricSample } from "../k6/harness/index";
 import { describeRealAgentApi, startRealAgentApi, type RealAgentApi } from "../support/real-agentapi";
+import { until } from "../support/wait";
 
 /** How long the fake agent thinks per prompt. The agent is `stable` again ≈ this + 2 s after POST /message returns. */
 const AGENT_THINK_MS = 100;
-/** Upstream reports `stable` once the screen has been still this long. */
-const STABILITY_MS = 2000;
-/** Slack on top of think + stability for agentapi's snapshot grid and a loaded 2-core machine. */
-const SETTLE_SLACK_MS = 500;
+/**
+ * The fleet's pauses are sized from how long an agent takes to settle in this very run (POST returned → stable, one
+ * probe turn on the fleet's first server while the other runs load the machine), times this margin: a busy machine
+ * slows the agents and lengthens the pauses alike, instead of eating a fixed slack.
+ */
+const SETTLE_MARGIN = 1.5;
 
 /**
  * mixed_workload runs first, so its VU is VU 1 (agent 1 in the fleet): with the schedule's per-VU offset it starts
@@ -38,11 +41,28 @@ const FLEET_MIXED_ITERATIONS = 7;
 /** mixed_workload thinks 1-5 s per iteration (tool_execution 3-8 s), times THINK_TIME_SCALE. */
 const MIXED_MIN_THINK_MS = 1000;
 /**
- * The fleet's think-time scale: just long enough that a VU's own agent is stable again before that VU's next prompt
- * (MIN_PROMPT_GAP pauses of at least MIXED_MIN_THINK_MS × scale each; tool_execution's 3 s minimum is longer).
+ * The fleet's think-time scale: a VU's own agent is stable again before that VU's next prompt (MIN_PROMPT_GAP pauses
+ * of at least MIXED_MIN_THINK_MS × scale each; tool_execution's 3 s minimum is longer), with SETTLE_MARGIN to spare.
  */
-const FLEET_THINK_SCALE =
-  Math.ceil(((AGENT_THINK_MS + STABILITY_MS + SETTLE_SLACK_MS) / (MIN_PROMPT_GAP * MIXED_MIN_THINK_MS)) * 10) / 10;
+const fleetThinkScale = (settleMs: number): number =>
+  Math.ceil(((settleMs * SETTLE_MARGIN) / (MIN_PROMPT_GAP * MIXED_MIN_THINK_MS)) * 10) / 10;
+
+/** One prompt on `url`: milliseconds from POST /message returning to GET /status saying `stable`. */
+async function settleTime(url: string): Promise<number> {
+  const sent = await fetch(`${url}/message`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ content: "settle probe", type: "user" }),
+  });
+  if (sent.status !== 200) throw new Error(`settle probe: POST /message answered ${sent.status}`);
+  const returned = performance.now();
+  await until(
+    async () => ((await (await fetch(`${url}/status`)).json()) as { status: string }).status === "stable",
+    `${url} stable after the settle probe`,
+    30_000,
+  );
+  return performance.now() - returned;
+}
 
 const HTTP_METRICS = ["http_reqs", "http_req_duration", "http_req_waiting", "http_req_failed"];
 
@@ -167,6 +187,8 @@ describeRealAgentApi("the k6 agent-only journeys against the real agentapi", () 
       });
     runs.set("one server, xk6-sse", single(one, "xk6-sse"));
     runs.set("one server, polling", single(other, "polling"));
+    // The pauses of the fleet's VUs come from an agent's settle time measured now, under the two runs above.
+    const settleMs = await settleTime(fleetUrls[0]!);
     runs.set(
       "fleet",
       runJourneys({
@@ -175,7 +197,7 @@ describeRealAgentApi("the k6 agent-only journeys against the real agentapi", () 
         env: {
           AGENT_ONLY: "true",
           AGENTAPI_URLS: fleetUrls.join(","),
-          THINK_TIME_SCALE: String(FLEET_THINK_SCALE),
+          THINK_TIME_SCALE: String(fleetThinkScale(settleMs)),
           TESTID: "real-fleet",
         },
         // mixed_workload (VU 1): the SSE step first, then two prompts MIN_PROMPT_GAP pauses apart.

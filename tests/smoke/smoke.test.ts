@@ -9,7 +9,7 @@
 // SKIPS and prints why. SMOKE_REQUIRE_DOCKER=1 (set on CI's Docker runner) turns every such skip into a failure.
 import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as compose from "docker-compose";
 import type { StartedDockerComposeEnvironment } from "testcontainers";
@@ -20,6 +20,7 @@ import { interpolateVariables, type TemplateVariable } from "../dashboards/helpe
 import { ROOT } from "../stack/repo";
 import { DOWNLOAD_FAILURE, lastLine, probeDocker, stackImages } from "./docker-probe";
 import { countPoints, queryNumber, freePort, GrafanaClient } from "./stack-clients";
+import { waitFor } from "../support/wait";
 
 const REQUIRE_DOCKER = process.env.SMOKE_REQUIRE_DOCKER === "1";
 const DASHBOARD_UID = "agentapi-load";
@@ -149,8 +150,20 @@ describe("smoke: the Docker stack end to end", () => {
     runEndedAt = Date.now();
     k6 = { exitCode: result.exitCode, output: `${result.out}\n${result.err}` };
     if (k6.exitCode !== 0 && skipIfDownloadFailure("building the k6 image", k6.output)) return;
-    // xk6-output-influxdb flushes every second; give the last batch time to land before querying.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    if (k6.exitCode !== 0 && k6.exitCode !== 99) return;
+    // k6 stops its outputs (a last flush) before it exits; wait until InfluxDB holds every request k6 counted
+    // (summary.json's http_reqs), so the tests below read the whole run, not the part that had landed.
+    const summary = JSON.parse(readFileSync(join(ROOT, "reports", TESTID, "summary.json"), "utf8")) as {
+      metrics: { http_reqs?: { values: { count: number } } };
+    };
+    const counted = summary.metrics.http_reqs?.values.count ?? 0;
+    const influx = { url: `http://127.0.0.1:${ports.influxdb}`, token: SECRETS.INFLUXDB_TOKEN, database: "k6" };
+    await waitFor(
+      async () => ((await countPoints(influx, "http_reqs", TESTID)) >= counted ? true : undefined),
+      30_000,
+      500,
+      () => `InfluxDB holding the run's ${counted} http_reqs points`,
+    );
   }, 30 * 60_000);
 
   afterAll(async () => {
@@ -198,16 +211,20 @@ describe("smoke: the Docker stack end to end", () => {
       `SELECT count("value") FROM "http_req_duration" WHERE "testid" = '${TESTID}' AND "kind" = 'call'`,
     );
     expect(raw).toBeGreaterThan(0);
-    // It follows live, every 5 s: give it a few ticks after k6's last flush.
+    // It follows live, every 5 s: wait for its ticks after k6's last flush to have counted every sample.
     let rolled = 0;
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-      rolled = await queryNumber(
-        influx,
-        `SELECT sum("count") FROM "rollup_http_req_duration" WHERE "testid" = '${TESTID}' AND "scenario" = 'All' AND "endpoint" = 'All'`,
-      );
-      if (rolled === raw) break;
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    }
+    await waitFor(
+      async () => {
+        rolled = await queryNumber(
+          influx,
+          `SELECT sum("count") FROM "rollup_http_req_duration" WHERE "testid" = '${TESTID}' AND "scenario" = 'All' AND "endpoint" = 'All'`,
+        );
+        return rolled === raw ? true : undefined;
+      },
+      30_000,
+      1_000,
+      () => `the rollup counting ${raw} samples (${rolled} so far)`,
+    ).catch(() => undefined);
     expect(rolled).toBe(raw);
   });
 

@@ -6,6 +6,7 @@
 // unknown testid, a failed statement), so a CLI can print it as it is.
 import { ident, literal } from "../../infra/grafana/src/influxql";
 import { loadInfluxConfig, type InfluxConfig, type LoadConfigOptions } from "./config";
+import { fetchText, type TextReply } from "./http";
 
 export type InfluxErrorKind = "unreachable" | "unauthorized" | "no-database" | "unknown-testid" | "query";
 
@@ -120,21 +121,20 @@ export function createInfluxReader(
       accept: "application/json",
     };
     if (cfg.token !== undefined) headers.authorization = `Token ${cfg.token}`;
-    let res: Response;
+    let res: TextReply;
     try {
-      res = await fetch(`${cfg.url}/query`, {
-        method: "POST",
-        headers,
-        body: new URLSearchParams({ q: influxql, db: cfg.database, epoch: "ms" }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = await fetchText(
+        `${cfg.url}/query`,
+        { method: "POST", headers, body: new URLSearchParams({ q: influxql, db: cfg.database, epoch: "ms" }) },
+        timeoutMs,
+      );
     } catch (error) {
       throw new InfluxError(
         "unreachable",
         `${where} is unreachable (${causeCode(error)}): start the stack (make up) or set INFLUXDB_URL`,
       );
     }
-    const text = await res.text();
+    const { text } = res;
     if (res.status === 401 || res.status === 403) {
       throw new InfluxError(
         "unauthorized",

@@ -3,6 +3,7 @@
 // InfluxDB 2 the bucket named like the database (`k6`), which its DBRP mapping service resolves (the virtual mapping
 // k6/autogen, infra/influxdb/README.md). Same configuration and one-line errors as the reader.
 import { loadInfluxConfig, type InfluxConfig, type LoadConfigOptions } from "./config";
+import { fetchText, type TextReply } from "./http";
 import { causeCode, InfluxError } from "./reader";
 
 export interface InfluxWriter {
@@ -41,14 +42,9 @@ export function createInfluxWriter(
   async function writeBatch(body: string): Promise<void> {
     const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
     if (cfg.token !== undefined) headers.authorization = `Token ${cfg.token}`;
-    let res: Response;
+    let res: TextReply;
     try {
-      res = await fetch(`${base}/write?${params.toString()}`, {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = await fetchText(`${base}/write?${params.toString()}`, { method: "POST", headers, body }, timeoutMs);
     } catch (error) {
       throw new InfluxError(
         "unreachable",
@@ -56,7 +52,7 @@ export function createInfluxWriter(
       );
     }
     if (res.status === 204) return;
-    const text = (await res.text()).trim();
+    const text = res.text.trim();
     if (res.status === 401 || res.status === 403) {
       throw new InfluxError(
         "unauthorized",
