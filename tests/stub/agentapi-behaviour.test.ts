@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningStub } from "../../infra/agentapi-stub/src/stub";
 import { openSse, postJson, rawRequest, sendUser, testStub, waitFor, waitForStatus } from "./helpers/stub";
 import { expectGoText, HOST_REFUSAL } from "../support/upstream-errors";
+import { until } from "../support/wait";
 
 interface Message {
   id: number;
@@ -41,9 +42,17 @@ describe("the simulated agent", () => {
     await stream.until((events) => events.some((e) => e.event === "status_change"));
     const initialCount = stream.events.length;
 
+    // The turn's end as the server sees it (synchronously with the change), to tell whether /status was asked in time.
+    let turnEnded = false;
+    const stop = stub.fleet.first.conversation.subscribe((event) => {
+      if (event.type === "status_change" && event.status === "stable") turnEnded = true;
+    });
     const started = Date.now();
     expect((await sendUser(base, "Add a health check to the server")).status).toBe(200);
-    expect(await status(base)).toBe("running");
+    const during = await status(base);
+    // Asked while the turn was still going on (always, unless the machine stalled for the whole think time).
+    if (!turnEnded) expect(during).toBe("running");
+    stop();
 
     await waitForStatus(base, "stable");
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
@@ -79,18 +88,25 @@ describe("the simulated agent", () => {
   });
 
   it("refuses a user message while running (upstream's 500) but accepts raw keystrokes without storing them", async () => {
-    expect((await sendUser(base, "Task one")).status).toBe(200);
-    const before = await messages(base);
-    const busy = await sendUser(base, "Task two");
-    expect(busy.status).toBe(500);
-    expect(((await busy.json()) as { errors: { message: string }[] }).errors[0]?.message).toBe(
-      "failed to send message: message can only be sent when the agent is waiting for user input",
-    );
-    const raw = await postJson(`${base}/message`, { content: "\u001b[B", type: "raw" });
-    expect(raw.status).toBe(200);
-    expect(await raw.json()).toMatchObject({ ok: true });
-    expect((await messages(base)).filter((m) => m.role === "user")).toEqual(before.filter((m) => m.role === "user"));
-    await waitForStatus(base, "stable");
+    // An agent that thinks for a minute stays running for the whole test, however slow the machine.
+    const busyStub = await testStub({ thinkMs: { min: 60_000, max: 60_000 } });
+    try {
+      const url = busyStub.agentApiUrl;
+      expect((await sendUser(url, "Task one")).status).toBe(200);
+      const before = await messages(url);
+      const busy = await sendUser(url, "Task two");
+      expect(busy.status).toBe(500);
+      expect(((await busy.json()) as { errors: { message: string }[] }).errors[0]?.message).toBe(
+        "failed to send message: message can only be sent when the agent is waiting for user input",
+      );
+      const raw = await postJson(`${url}/message`, { content: "\u001b[B", type: "raw" });
+      expect(raw.status).toBe(200);
+      expect(await raw.json()).toMatchObject({ ok: true });
+      expect((await messages(url)).filter((m) => m.role === "user")).toEqual(before.filter((m) => m.role === "user"));
+      expect(await status(url)).toBe("running");
+    } finally {
+      await busyStub.close();
+    }
   });
 
   it.each(["", " \t\n\r\f\v"])("refuses blank user content %j with upstream's reason", async (content) => {
@@ -490,16 +506,23 @@ describe("health and shutdown", () => {
   it("while draining, a request that still arrives gets 503 problem+json and /healthz says draining", async () => {
     stub = await testStub();
     // Requests pipelined behind a slow one reach the listener after close() began (a new connection could not).
+    // The late requests must be read while the slow ones are still held (an idle connection is closed): 1 s is ample.
+    const SLOW_MS = 1_000;
     const sockets = [stub.agentApiUrl, stub.agentApiUrl, stub.brokerUrl].map((base) => openSocket(base));
     const slow = (requestLine: string, body = ""): string =>
-      `${requestLine} HTTP/1.1\r\nHost: localhost\r\nX-Fault-Delay-Ms: 300\r\n` +
+      `${requestLine} HTTP/1.1\r\nHost: localhost\r\nX-Fault-Delay-Ms: ${SLOW_MS}\r\n` +
       (body === "" ? "\r\n" : `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     sockets[0]?.socket.write(slow("GET /messages"));
     sockets[1]?.socket.write(slow("GET /messages"));
     sockets[2]?.socket.write(slow("POST /api/auth/token", '{"user_id":"draining"}'));
-    await new Promise((r) => setTimeout(r, 50));
+    // All three are past the drain check once their injected delay holds them.
+    const running = stub;
+    await until(
+      () => running.faultsHolding() === 3,
+      () => `3 slow requests held (${running.faultsHolding()})`,
+    );
+    // close() sets the draining flag before it returns: whatever is read after this is late.
     const closed = stub.close();
-    await new Promise((r) => setTimeout(r, 20));
     const late = ["GET /status", "GET /healthz", "POST /api/auth/token"];
     sockets.forEach(({ socket }, i) => socket.write(`${late[i]} HTTP/1.1\r\nHost: localhost\r\n\r\n`));
     await closed;
@@ -522,8 +545,10 @@ describe("health and shutdown", () => {
   it("close() ends open event streams and lets an in-flight request finish", async () => {
     stub = await testStub();
     const stream = await openSse(`${stub.agentApiUrl}/events`);
-    const slow = fetch(`${stub.agentApiUrl}/status`, { headers: { "x-fault-delay-ms": "200" } });
-    await new Promise((r) => setTimeout(r, 50));
+    // Held 1 s: long enough that the poll below cannot miss it on a loaded machine.
+    const slow = fetch(`${stub.agentApiUrl}/status`, { headers: { "x-fault-delay-ms": "1000" } });
+    const running = stub;
+    await until(() => running.faultsHolding() === 1, "the slow request held by its delay");
     await stub.close();
     await stream.ended;
     expect((await slow).status).toBe(200);

@@ -2,6 +2,7 @@
 // failures for a bad environment.
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
+import { until } from "../support/wait";
 import { openSse, REPO_ROOT } from "./helpers/stub";
 
 const MAIN = "infra/agentapi-stub/src/main.ts";
@@ -56,7 +57,8 @@ afterEach(() => {
 
 describe("npm run stub (the CLI)", () => {
   it("serves both listeners, logs JSON, and drains on SIGTERM: in-flight request finishes, streams end, exit 0", async () => {
-    running = startCli({ STUB_LOG_LEVEL: "info" });
+    // debug: fastify logs "incoming request" right before the request hook that refuses new work while draining.
+    running = startCli({ STUB_LOG_LEVEL: "debug" });
     const { agentApiUrl, brokerUrl } = await ready(running);
     expect((await fetch(`${agentApiUrl}/status`)).status).toBe(200);
     expect((await fetch(`${brokerUrl}/healthz`)).status).toBe(200);
@@ -64,7 +66,17 @@ describe("npm run stub (the CLI)", () => {
     const stream = await openSse(`${agentApiUrl}/events`);
     await stream.until((events) => events.some((e) => e.event === "status_change"));
     const slow = fetch(`${agentApiUrl}/messages`, { headers: { "x-fault-delay-ms": "400" } });
-    await new Promise((r) => setTimeout(r, 100));
+    // In flight once logged: fastify logs it synchronously just before the hook's drain check, so SIGTERM (a later
+    // tick) cannot turn it away.
+    const cli = running;
+    await until(
+      () =>
+        cli.lines.some(
+          (l) => l.msg === "incoming request" && (l.req as { url?: string } | undefined)?.url === "/messages",
+        ),
+      "the stub logging the slow GET /messages as an incoming request",
+      20_000,
+    );
     running.child.kill("SIGTERM");
 
     expect((await slow).status).toBe(200);

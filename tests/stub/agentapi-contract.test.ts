@@ -146,15 +146,21 @@ describe("responses validate against upstream's schemas", () => {
       ],
     });
 
-    const first = await sendUser(base, "First task");
-    expect(first.status).toBe(200);
-    await expectError(await sendUser(base, "Second task"), 500, {
-      detail: "unexpected error occurred",
-      errors: [
-        { message: "failed to send message: message can only be sent when the agent is waiting for user input" },
-      ],
-    });
-    await waitForStatus(base, "stable");
+    // The busy refusal, on an agent that thinks for a minute: still running when the second send lands, however
+    // slow the machine.
+    const busy = await testStub({ thinkMs: { min: 60_000, max: 60_000 } });
+    try {
+      const first = await sendUser(busy.agentApiUrl, "First task");
+      expect(first.status).toBe(200);
+      await expectError(await sendUser(busy.agentApiUrl, "Second task"), 500, {
+        detail: "unexpected error occurred",
+        errors: [
+          { message: "failed to send message: message can only be sent when the agent is waiting for user input" },
+        ],
+      });
+    } finally {
+      await busy.close();
+    }
 
     expectGoText(await rawRequest(`${base}/status`, { headers: { host: "evil.example:3284" } }), 400, HOST_REFUSAL);
     expectGoText(await rawRequest(`${base}/no-such-path`), 404, CHI_NOT_FOUND);

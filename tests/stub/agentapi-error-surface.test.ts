@@ -14,7 +14,7 @@ import {
   rawRequestText,
 } from "../support/upstream-errors";
 import { deleteMcpSession, grantMcpAccess, getUserToken, MCP_ACCEPT, openMcpSession } from "./broker-helpers";
-import { rawRequest, sendUser, testStub, waitForStatus } from "./helpers/stub";
+import { rawRequest, sendUser, testStub } from "./helpers/stub";
 
 let stub: RunningStub;
 let A: string;
@@ -280,17 +280,21 @@ describe("validation (huma)", () => {
   });
 
   it("the busy refusal is huma's 500 with the handler's reason", async () => {
-    await waitForStatus(A, "stable");
-    expect((await sendUser(A, "First task")).status).toBe(200);
-    const busy = await sendUser(A, "Second task");
-    const text = await busy.text();
-    expectHumaError({ status: busy.status, headers: busy.headers, body: text }, 500, {
-      detail: "unexpected error occurred",
-      errors: [
-        { message: "failed to send message: message can only be sent when the agent is waiting for user input" },
-      ],
-    });
-    await waitForStatus(A, "stable", 10_000);
+    // An agent that thinks for a minute: still running when the second send lands, however slow the machine.
+    const thinking = await testStub({ thinkMs: { min: 60_000, max: 60_000 } });
+    try {
+      expect((await sendUser(thinking.agentApiUrl, "First task")).status).toBe(200);
+      const busy = await sendUser(thinking.agentApiUrl, "Second task");
+      const text = await busy.text();
+      expectHumaError({ status: busy.status, headers: busy.headers, body: text }, 500, {
+        detail: "unexpected error occurred",
+        errors: [
+          { message: "failed to send message: message can only be sent when the agent is waiting for user input" },
+        ],
+      });
+    } finally {
+      await thinking.close();
+    }
   });
 
   it("an injected fault is rendered as huma's ErrorModel too", async () => {

@@ -89,11 +89,15 @@ describe("user tokens", () => {
   });
 
   it("refuses an expired user token", async () => {
-    const shortLived = await stubWith({ STUB_USER_TOKEN_TTL_MS: "150" });
+    // The control (still valid right after issue) must land within the lifetime: 1 s leaves room for a slow machine.
+    const ttlMs = 1_000;
+    const shortLived = await stubWith({ STUB_USER_TOKEN_TTL_MS: String(ttlMs) });
     const token = await getUserToken(shortLived, "alice");
+    const issuedBy = Date.now(); // the server signed it before this
     const { challenge } = pkcePair();
     expect((await postJson(shortLived, "/api/mcp/oauth/init", initBody(challenge), { token })).status).toBe(200);
-    await sleep(250);
+    // Expired once its lifetime has passed since it was issued (a slow machine only lets more time pass).
+    await sleep(issuedBy + ttlMs + 100 - Date.now());
     const response = await postJson(shortLived, "/api/mcp/oauth/init", initBody(challenge), { token });
     expectProblem(response, 401, /expired/);
     expect(response.headers.get("www-authenticate")).toContain('error="invalid_token"');

@@ -1,10 +1,11 @@
 // MCP session lifecycle: the session cap (least recently used closes first), idle expiry, concurrent calls in one
 // session, and a call in flight when its session ends.
 import Fastify from "fastify";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import type { McpAccess } from "../../infra/agentapi-stub/src/broker/auth";
 import { loadBrokerSettings } from "../../infra/agentapi-stub/src/broker/settings";
-import { McpSessions } from "../../infra/agentapi-stub/src/mcp/sessions";
+import { McpSessions, type McpSession } from "../../infra/agentapi-stub/src/mcp/sessions";
+import { TOOL_LATENCY_MS } from "../../infra/agentapi-stub/src/mcp/tools";
 import { createMemoryStore, DEFAULT_STORE_CAPS } from "../../infra/agentapi-stub/src/store";
 import { startStub, type RunningStub } from "../../infra/agentapi-stub/src/stub";
 import {
@@ -19,6 +20,7 @@ import {
   sleep,
   type McpGrant,
 } from "./broker-helpers";
+import { until } from "../support/wait";
 
 const stubs: RunningStub[] = [];
 afterAll(() => Promise.all(stubs.map((stub) => stub.close())));
@@ -53,16 +55,23 @@ describe("MCP sessions", () => {
   });
 
   it("closes a session left idle, but not one in use", async () => {
+    // The busy session is used every ~20 ms, so only a stall of most of IDLE_MS could idle it out; the idle one is
+    // probed once more than IDLE_MS has passed since its last use (a slow machine only lets more time pass).
+    const IDLE_MS = 1_500;
     const { broker, grant } = await brokerWith({
-      STUB_MCP_SESSION_IDLE_MS: "300",
+      STUB_MCP_SESSION_IDLE_MS: String(IDLE_MS),
       STUB_STORE_SWEEP_MS: "50",
       STUB_MCP_TOOL_LATENCY_SCALE: "0",
     });
     const busy = await openMcpSession(broker, grant.accessToken);
     const idle = await openMcpSession(broker, grant.accessToken);
-    for (let i = 0; i < 5; i++) {
-      await sleep(100);
-      expect((await mcpPost(broker, grant.accessToken, toolsList(i), busy)).status).toBe(200);
+    const idleSince = Date.now();
+    let uses = 0;
+    while (Date.now() - idleSince <= IDLE_MS + 200) {
+      const answer = await mcpPost(broker, grant.accessToken, toolsList(uses), busy);
+      expect(answer.status, `use ${uses} of the busy session, ${Date.now() - idleSince} ms in`).toBe(200);
+      uses++;
+      await sleep(20);
     }
     expectProblem(await mcpPost(broker, grant.accessToken, toolsList(9), idle), 404);
   });
@@ -92,38 +101,55 @@ describe("MCP sessions", () => {
   });
 
   it("answers a call in flight with 404 when its session is deleted, instead of hanging", async () => {
-    const { broker, grant } = await brokerWith({ STUB_MCP_TOOL_LATENCY_SCALE: "1" });
+    // At scale 20 run_tests takes at least 6 s: an answer sooner than that can only come from the session's end.
+    const scale = 20;
+    const { broker, grant } = await brokerWith({ STUB_MCP_TOOL_LATENCY_SCALE: String(scale) });
     const sessionId = await openMcpSession(broker, grant.accessToken);
-    const started = Date.now();
-    // run_tests takes 300-1200 ms at scale 1.
-    const call = mcpPost(
-      broker,
-      grant.accessToken,
-      { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "run_tests", arguments: {} } },
-      sessionId,
-    );
-    await sleep(50);
-    expect((await deleteMcpSession(broker, grant.accessToken, sessionId)).status).toBe(200);
-    expectProblem(await call, 404, /unknown MCP session/);
-    expect(Date.now() - started).toBeLessThan(300);
+    // The live session the call is routed to (the spy only watches), to see the call waiting in it.
+    const find = vi.spyOn(McpSessions.prototype, "find");
+    const routed = (): McpSession | undefined => {
+      const first = find.mock.settledResults[0];
+      return first?.type === "fulfilled" ? first.value : undefined;
+    };
+    try {
+      const started = Date.now();
+      const call = mcpPost(
+        broker,
+        grant.accessToken,
+        { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "run_tests", arguments: {} } },
+        sessionId,
+      );
+      await until(() => routed()?.inFlight === 1, "the run_tests call waiting in its session");
+      expect((await deleteMcpSession(broker, grant.accessToken, sessionId)).status).toBe(200);
+      expectProblem(await call, 404, /unknown MCP session/);
+      expect(Date.now() - started).toBeLessThan(TOOL_LATENCY_MS.run_tests.min * scale);
+      expect(routed()?.inFlight).toBe(0);
+    } finally {
+      find.mockRestore();
+    }
   });
 
   it("simulates each tool's latency, scaled by the setting", async () => {
-    const { broker, grant } = await brokerWith({ STUB_MCP_TOOL_LATENCY_SCALE: "0.5" });
+    const scale = 0.5;
+    const { broker, grant } = await brokerWith({ STUB_MCP_TOOL_LATENCY_SCALE: String(scale) });
     const sessionId = await openMcpSession(broker, grant.accessToken);
-    const started = Date.now();
+    const started = performance.now();
     const call = await mcpPost(
       broker,
       grant.accessToken,
       { jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "run_tests", arguments: {} } },
       sessionId,
     );
-    const elapsed = Date.now() - started;
+    const elapsed = performance.now() - started;
     expect(call.status).toBe(200);
-    // run_tests is 300-1200 ms unscaled: 150-600 ms at 0.5.
-    expect(elapsed).toBeGreaterThanOrEqual(145);
-    expect(elapsed).toBeLessThan(2000);
-    expect(JSON.stringify(call.body)).toMatch(/Duration {2}\d+ms/);
+    // The wait the tool drew and reports: run_tests is 300-1200 ms unscaled, 150-600 ms at 0.5 ...
+    const text = (call.body as { result: { content: { text: string }[] } }).result.content[0]?.text ?? "";
+    const drawn = Number(/Duration {2}(\d+)ms/.exec(text)?.[1]);
+    const { min, max } = TOOL_LATENCY_MS.run_tests;
+    expect(drawn, text).toBeGreaterThanOrEqual(Math.round(min * scale));
+    expect(drawn, text).toBeLessThanOrEqual(Math.round(max * scale));
+    // ... and the answer really waited for it (never sooner than the simulation).
+    expect(elapsed).toBeGreaterThanOrEqual(drawn - 5);
     await deleteMcpSession(broker, grant.accessToken, sessionId);
   });
 

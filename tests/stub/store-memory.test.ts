@@ -7,6 +7,7 @@ import {
   type MemoryStore,
   type StoreKind,
 } from "../../infra/agentapi-stub/src/store";
+import { waitFor } from "../support/wait";
 
 let clock = 1_000_000;
 const now = (): number => clock;
@@ -81,10 +82,22 @@ describe("memory store", () => {
   });
 
   it("runs the sweep on its own timer", async () => {
-    store = createMemoryStore({ caps: { ...DEFAULT_STORE_CAPS }, sweepIntervalMs: 20 });
-    await store.oauthCodes.set("c", { configId: "c", ownerId: "u", state: "s", codeChallenge: "x" }, 10);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect((await store.stats()).oauthCodes).toMatchObject({ size: 0, expired: 1 });
+    const s = memoryStore({}, 20);
+    await s.oauthCodes.set("c", { configId: "c", ownerId: "u", state: "s", codeChallenge: "x" }, 10);
+    clock += 60;
+    // stats() reads no entry, so only a sweep can drop it: wait for the timer's sweep, not for a guessed time.
+    let last: unknown;
+    const swept = await waitFor(
+      async () => {
+        const { oauthCodes } = await s.stats();
+        last = oauthCodes;
+        return oauthCodes.size === 0 ? oauthCodes : undefined;
+      },
+      5_000,
+      5,
+      () => `the 20 ms sweep timer dropping the expired entry (last stats: ${JSON.stringify(last)})`,
+    );
+    expect(swept).toMatchObject({ size: 0, expired: 1 });
   });
 
   it("refuses a cap that is not a positive integer", () => {

@@ -120,12 +120,18 @@ export interface FaultStep {
   applies(request: FastifyRequest): boolean;
   /** Plan and apply this request's faults, then call `next` (with the 400/injected error), unless it aborted. */
   run(request: FastifyRequest, reply: FastifyReply, next: (error?: Error) => void): void;
+  /** Requests this step is holding right now (an injected delay still running); read by tests. */
+  readonly holding: number;
 }
 
 /** Fault injection as a step of each listener's one onRequest hook (agentapi/request-gate.ts, stub.ts). */
 export function createFaultStep(defaults: FaultDefaults): FaultStep {
   const envOff = defaults.delayMs === 0 && defaults.errorRate === 0;
+  let holding = 0;
   return {
+    get holding() {
+      return holding;
+    },
     applies(request) {
       if (!envOff) return true;
       const h = request.headers;
@@ -153,11 +159,16 @@ export function createFaultStep(defaults: FaultDefaults): FaultStep {
         return;
       }
       const aborts = plan.abort;
+      holding++;
       apply(plan, request, reply).then(
         () => {
+          holding--;
           if (!aborts) next();
         },
-        (error: Error) => next(error),
+        (error: Error) => {
+          holding--;
+          next(error);
+        },
       );
     },
   };

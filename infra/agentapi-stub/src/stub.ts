@@ -2,7 +2,7 @@
 // MCP server). Used by main.ts (the CLI), by tests, by the k6 harness and by the benchmark.
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { loadConfig, type FaultDefaults, type StubConfig } from "./config";
-import { createFaultStep } from "./faults";
+import { createFaultStep, type FaultStep } from "./faults";
 import { drainingProblem, installHealthz, isHealthz } from "./health";
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandling } from "./problem";
 import { loggerOptions } from "./logger";
@@ -20,6 +20,8 @@ export interface RunningStub {
   fleet: AgentFleet;
   /** Resolves once every agent has booted: its start-up screen still for the stability length, as upstream. */
   agentsStable(): Promise<void>;
+  /** Requests an injected fault (X-Fault-Delay-Ms) holds right now on either listener: tests wait on it. */
+  faultsHolding(): number;
   close(): Promise<void>;
 }
 
@@ -67,13 +69,14 @@ function urlOf(host: string, port: number): string {
 }
 
 /** The broker listener's one onRequest hook: new work is refused while the target drains, then fault injection. */
-function installBrokerGate(app: FastifyInstance, faults: FaultDefaults, isDraining: () => boolean): void {
+function installBrokerGate(app: FastifyInstance, faults: FaultDefaults, isDraining: () => boolean): FaultStep {
   const step = createFaultStep(faults);
   app.addHook("onRequest", (request, reply, done) => {
     if (isDraining() && !isHealthz(request.url)) done(drainingProblem());
     else if (step.applies(request)) step.run(request, reply, done);
     else done();
   });
+  return step;
 }
 
 /**
@@ -103,7 +106,7 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
   });
   installProblemHandling(agentApi, { validationStatus: 422, decorate: addErrorSchemaLink });
   // One onRequest hook for the whole listener: the drain check, faults, then upstream's Host and CORS rules.
-  installRequestGate(agentApi, {
+  const agentApiFaults = installRequestGate(agentApi, {
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     faults: config.faults,
@@ -117,7 +120,7 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
   const store = createMemoryStore(config.broker.store);
   const broker = baseApp(config, "broker");
   installProblemHandling(broker, { validationStatus: 400 });
-  installBrokerGate(broker, config.faults, isDraining);
+  const brokerFaults = installBrokerGate(broker, config.faults, isDraining);
   installHealthz(broker, isDraining);
   await registerBroker(broker, { settings: config.broker, store, log: broker.log });
   await registerMcp(broker, { settings: config.broker, store, log: broker.log });
@@ -166,6 +169,7 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
     brokerUrl: urlOf(config.host, brokerPort),
     fleet,
     agentsStable: () => fleet.stable(),
+    faultsHolding: () => agentApiFaults.holding + brokerFaults.holding,
     close,
   };
 }

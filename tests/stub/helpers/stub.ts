@@ -10,6 +10,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { startStub, type RunningStub } from "../../../infra/agentapi-stub/src/stub";
 import type { StubConfig } from "../../../infra/agentapi-stub/src/config";
 import { FAST_REDRAW_MS, FAST_TIMING } from "../../../infra/agentapi-stub/src/agent/timing";
+import { waitFor } from "../../support/wait";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const UPSTREAM_OPENAPI_PATH = resolve(REPO_ROOT, "../shared/agentapi/openapi.json");
@@ -70,15 +71,7 @@ export async function sendUser(base: string, content: string): Promise<Response>
   return postJson(`${base}/message`, { content, type: "user" });
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitFor };
 
 export async function waitForStatus(base: string, status: "running" | "stable", timeoutMs = 5_000): Promise<void> {
   await waitFor(async () => {

@@ -4,14 +4,14 @@
 // header lookups and one response header.
 import type { FastifyInstance } from "fastify";
 import type { FaultDefaults } from "../config";
-import { createFaultStep } from "../faults";
+import { createFaultStep, type FaultStep } from "../faults";
 import { drainingProblem } from "../health";
 import { createHostAndCors, type HostAndCorsOptions } from "./host-cors";
 
 export function installRequestGate(
   app: FastifyInstance,
   options: HostAndCorsOptions & { faults: FaultDefaults; isDraining: () => boolean },
-): void {
+): FaultStep {
   const faults = createFaultStep(options.faults);
   const gates = createHostAndCors(options);
   const { exempt, isDraining } = options;
@@ -38,4 +38,5 @@ export function installRequestGate(
       else if (outcome !== "answered") done(outcome);
     });
   });
+  return faults;
 }
