@@ -9,6 +9,9 @@
  *                           redrawn every 100 ms meanwhile
  *   FAKE_AGENT_REPLY_LINES  how many lines each reply has (integer 1..40, default 4); the first line quotes the
  *                           prompt: `fake-agent reply 1: <first 50 characters of the prompt>`
+ *   FAKE_AGENT_REACT_MS     how long it takes to react to Enter, in ms (integer 0..10000, default 0): the screen stays
+ *                           as it is meanwhile, so agentapi's send (which waits for the screen to change after Enter,
+ *                           holding its lock) takes that much longer — a slow agent, or a slow machine under it
  *
  * Input: raw mode when stdin is a TTY (agentapi's PTY), else lines from a pipe (for tests). Escape sequences are
  * dropped; inside bracketed paste (ESC[200~ … ESC[201~, how agentapi types a message) a newline is text, outside it
@@ -35,6 +38,7 @@ function intSetting(name: string, fallback: number, min: number, max: number): n
 
 const thinkMs = intSetting("FAKE_AGENT_THINK_MS", 1000, 0, 600_000);
 const replyLines = intSetting("FAKE_AGENT_REPLY_LINES", 4, 1, 40);
+const reactMs = intSetting("FAKE_AGENT_REACT_MS", 0, 0, 10_000);
 
 const write = (text: string): void => {
   process.stdout.write(text);
@@ -95,6 +99,20 @@ function think(prompt: string): void {
 function submit(): void {
   const prompt = typed.trim();
   typed = "";
+  if (reactMs === 0) {
+    react(prompt);
+    return;
+  }
+  thinking = true; // input that arrives before it reacts waits, as it does while it thinks
+  setTimeout(() => {
+    thinking = false;
+    react(prompt);
+    if (!thinking) handleInput();
+  }, reactMs);
+}
+
+/** The agent takes the prompt: the cursor moves on, then it thinks (or shows the prompt again for an empty one). */
+function react(prompt: string): void {
   write("\n");
   if (prompt === "") write(PROMPT);
   else think(prompt);

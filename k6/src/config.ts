@@ -34,6 +34,15 @@ export interface Config {
   readonly thinkTimeScale: number;
   /** Multiplies every agent-time budget (turn bound, agent-time thresholds) for slow real agents. */
   readonly agentBudgetScale: number;
+  /**
+   * Headers every AgentAPI request carries (SSE included): `Authorization: Bearer <AGENTAPI_TOKEN>` and the pairs of
+   * AGENTAPI_HEADERS. Secrets: only their names are ever printed (describeConfig).
+   */
+  readonly agentApiHeaders: Readonly<Record<string, string>>;
+  /** MAX_PROMPTS: the hard cap on user prompts over the whole run; null = none. */
+  readonly maxPrompts: number | null;
+  /** CONFIRM_PROMPTS=yes: prompting a target other than the reference one without a budget was confirmed. */
+  readonly confirmPrompts: boolean;
 }
 
 export const DEFAULTS = {
@@ -118,6 +127,16 @@ export function agentUrlOf(targets: AgentTargets, n: number): string {
 }
 
 /**
+ * The `name` tag of AgentAPI requests, before the path: the server's URL, or for a fleet its template (`{agent}` left
+ * in) or `{agent}` for a list. k6 names a request by its URL by default, and a fleet's URLs name the agent — a series
+ * per agent per endpoint in InfluxDB.
+ */
+export function agentUrlName(targets: AgentTargets): string {
+  if (targets.kind === "single") return targets.url;
+  return targets.kind === "template" ? targets.template : "{agent}";
+}
+
+/**
  * The agent of a VU: its run-wide id (`exec.vu.idInTest`, unique across the k6 instances of a distributed run)
  * modulo the fleet, so with at least as many agents as the largest VU id no two VUs share an agent. On one instance
  * that is the VU count; across k6-operator's N runners per-scenario rounding can number VUs past it
@@ -161,6 +180,63 @@ function timeScale(env: Env, problems: string[]): number {
   return n;
 }
 
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A header value k6 can send: visible ASCII and spaces, no line breaks. */
+const HEADER_VALUE = /^[\x20-\x7e\t]*$/;
+
+/**
+ * The credentials for AgentAPI (a fleet behind an authenticating proxy: Coder's workspace apps take a session token
+ * in `Coder-Session-Token`, gateways a bearer token). Problems name the variable, never its value: both are secrets.
+ */
+function agentApiHeaders(env: Env, problems: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const rawHeaders = (env.AGENTAPI_HEADERS ?? "").trim();
+  if (rawHeaders !== "") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawHeaders);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      problems.push(
+        'AGENTAPI_HEADERS must be a JSON object of header names to values, e.g. {"Coder-Session-Token":"…"}',
+      );
+    } else {
+      for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+        if (!HEADER_NAME.test(name)) problems.push(`AGENTAPI_HEADERS has "${name}", not a header name`);
+        else if (typeof value !== "string" || !HEADER_VALUE.test(value)) {
+          problems.push(
+            `AGENTAPI_HEADERS["${name}"] must be a string of printable characters (its value is not shown)`,
+          );
+        } else headers[name] = value;
+      }
+    }
+  }
+  const token = (env.AGENTAPI_TOKEN ?? "").trim();
+  if (token !== "") {
+    if (Object.keys(headers).some((name) => name.toLowerCase() === "authorization")) {
+      problems.push("set Authorization with AGENTAPI_TOKEN or in AGENTAPI_HEADERS, not both");
+    } else if (!HEADER_VALUE.test(token)) {
+      problems.push("AGENTAPI_TOKEN must be printable characters on one line (its value is not shown)");
+    } else headers.Authorization = `Bearer ${token}`;
+  }
+  return headers;
+}
+
+/** MAX_PROMPTS: a whole number ≥ 0, or unset. */
+function maxPrompts(env: Env, problems: string[]): number | null {
+  const raw = (env.MAX_PROMPTS ?? "").trim();
+  if (raw === "") return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    problems.push(`MAX_PROMPTS must be a whole number ≥ 0 (got "${raw}")`);
+    return null;
+  }
+  return n;
+}
+
 function defaultTestId(profile: string, now: Date): string {
   const stamp = now
     .toISOString()
@@ -194,6 +270,9 @@ export function loadConfig(env: Env, now: Date = new Date()): Config {
   const timeScaleValue = timeScale(env, problems);
   const thinkTimeScale = positiveNumber(env, "THINK_TIME_SCALE", true, problems);
   const agentBudgetScale = positiveNumber(env, "AGENT_BUDGET_SCALE", false, problems);
+  const headers = agentApiHeaders(env, problems);
+  const budget = maxPrompts(env, problems);
+  const confirmPrompts = (env.CONFIRM_PROMPTS ?? "").trim() === "yes";
 
   let scenarios: ScenarioName[] = [...SCENARIO_NAMES];
   const filter = (env.SCENARIOS ?? "").trim();
@@ -241,6 +320,9 @@ export function loadConfig(env: Env, now: Date = new Date()): Config {
     testId,
     thinkTimeScale,
     agentBudgetScale,
+    agentApiHeaders: headers,
+    maxPrompts: budget,
+    confirmPrompts,
   };
 }
 
@@ -250,7 +332,15 @@ function describeAgents(targets: AgentTargets): string {
   return `${targets.urls.length} servers (${targets.urls[0] ?? ""}, …)`;
 }
 
-/** The configuration in one line, for logs and reports. */
+/** The credentials as the names of the headers they set (values are secrets and never printed). */
+function describeCredentials(headers: Readonly<Record<string, string>>): string {
+  const names = Object.keys(headers).map((name) =>
+    name === "Authorization" && (headers[name] ?? "").startsWith("Bearer ") ? "bearer" : name,
+  );
+  return names.length === 0 ? "none" : names.join("+");
+}
+
+/** The configuration in one line, for logs and reports. Secrets appear only as the header names they set. */
 export function describeConfig(config: Config): string {
   const agentapi = describeAgents(config.agents);
   const target = config.agentOnly
@@ -258,6 +348,7 @@ export function describeConfig(config: Config): string {
     : `agentapi=${agentapi} auth=${config.authUrl} oauth=${config.oauthBaseUrl} mcp=${config.mcpUrl}`;
   return (
     `profile=${config.profile.name} scenarios=${config.scenarios.join(",")} vus_factor=${config.vusFactor} ` +
-    `${target} testid=${config.testId} reports=${config.reportDir}`
+    `${target} agentapi_credentials=${describeCredentials(config.agentApiHeaders)} ` +
+    `max_prompts=${config.maxPrompts ?? "none"} testid=${config.testId} reports=${config.reportDir}`
   );
 }

@@ -1,19 +1,22 @@
-// Entry point k6 runs: options (profile → scenarios, threshold table → thresholds), the six journeys, setup,
+// Entry point k6 runs: options (profile → scenarios, threshold table → thresholds), the eight journeys, setup,
 // teardown and the end-of-test reports. Bundled by k6/build.mjs into k6/dist/main.js (xk6-sse) and
 // k6/dist/main.stock.js (any k6 ≥ v0.49).
 
 import exec from "k6/execution";
 import type { Options } from "k6/options";
-import { getStatus } from "./clients/agentapi";
+import { probeServers } from "./clients/agentapi";
 import { requestUserToken } from "./clients/broker";
 import { EVENTS_TRANSPORT } from "./clients/events";
 import { agentCount, agentUrlOf, describeConfig } from "./config";
 import { instanceOf, instanceReportDir, type Instance } from "./instance";
 import { formatDuration } from "./lib/duration";
-import { buildScenarios, maxRunSeconds } from "./profiles";
+import { maxRunSeconds } from "./profiles";
 import { renderReports, type SummaryData } from "./reports/index";
 import { config } from "./run-config";
-import { buildK6Thresholds, scaleAgentBudgets, selectThresholds } from "./thresholds";
+import { PROMPTING_SCENARIOS } from "./names";
+import { worstCasePrompts } from "./prompt-plan";
+import { judged, promptShares, scenarios } from "./run-plan";
+import { buildK6Thresholds } from "./thresholds";
 
 import { asIteration } from "./lib/iteration";
 import { authentication as authenticationJourney } from "./scenarios/authentication";
@@ -35,15 +38,9 @@ export const mixedWorkload = asIteration(mixedWorkloadJourney);
 export const agentConversation = asIteration(agentConversationJourney);
 export const eventWatchers = asIteration(eventWatchersJourney);
 
-const scenarios = buildScenarios(config.profile, config.scenarios, config.vusFactor, config.timeScale);
-
 export const options: Options = {
   scenarios,
-  thresholds: buildK6Thresholds(
-    scaleAgentBudgets(selectThresholds(config.scenarios, config.agentOnly), config.agentBudgetScale),
-    config.scenarios,
-    config.profile.abortOnFail,
-  ),
+  thresholds: buildK6Thresholds(judged.rows, config.scenarios, config.profile.abortOnFail),
   tags: { testid: config.testId },
   summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
   setupTimeout: "30s",
@@ -97,6 +94,57 @@ function abort(message: string): never {
   throw new Error(message);
 }
 
+/** The distinct AgentAPI servers of the run: one, the template's 1 … AGENTS, or the list. */
+function distinctServers(): string[] {
+  const urls: string[] = [];
+  const count = agentCount(config.agents);
+  for (let n = 1; n <= count; n++) urls.push(agentUrlOf(config.agents, n));
+  return Array.from(new Set(urls));
+}
+
+/** How the run's credentials look, by header name only ("bearer", "Coder-Session-Token", or none). */
+function credentialsNamed(): string {
+  const names = Object.keys(config.agentApiHeaders);
+  return names.length === 0 ? "none" : names.map((n) => (n === "Authorization" ? "AGENTAPI_TOKEN" : n)).join(", ");
+}
+
+/**
+ * Every server answers GET /status with an agent status before a VU starts, or the run stops with one line: which
+ * server, what it answered, and what to set. Returns whether all of them are the reference target.
+ */
+function checkServers(): boolean {
+  const probes = probeServers(distinctServers());
+  for (const p of probes) {
+    if (p.status === 0) abort(`setup: AgentAPI at ${p.url} is unreachable (${p.error}); start it or set BASE_URL`);
+    if (p.status === 401 || p.status === 403) {
+      abort(
+        `setup: AgentAPI at ${p.url} refused the request (${p.status}): set AGENTAPI_TOKEN (sent as Authorization: ` +
+          `Bearer) or AGENTAPI_HEADERS (e.g. {"Coder-Session-Token":"…"}); credentials sent: ${credentialsNamed()}`,
+      );
+    }
+    if (!p.agentStatus) {
+      abort(`setup: ${p.url}/status answered ${p.status} without an agent status; is BASE_URL an AgentAPI server?`);
+    }
+  }
+  return probes.every((p) => p.reference);
+}
+
+/** Prompting scenarios of this run that would send at least one prompt. */
+function promptingScenarios(): string[] {
+  return config.scenarios.filter((name) => (PROMPTING_SCENARIOS as ReadonlyArray<string>).includes(name));
+}
+
+/** The prompts the run may send, in one line (printed before the first VU starts). */
+function describePrompts(): string {
+  const worst = worstCasePrompts(scenarios, config.thinkTimeScale, config.agentOnly);
+  const schedule = Number.isFinite(worst) ? `≈ ${worst}` : "no bound (THINK_TIME_SCALE=0)";
+  if (promptShares === null) return `prompts: no budget (MAX_PROMPTS); the schedule allows ${schedule}`;
+  const shares = Object.entries(promptShares)
+    .map(([name, share]) => `${name} ${share}`)
+    .join(", ");
+  return `prompts: at most ${config.maxPrompts} (MAX_PROMPTS: ${shares || "no prompting scenario"}); the schedule allows ${schedule}`;
+}
+
 export function setup(): SetupData {
   const testId = taggedTestId();
   // Each instance of a distributed run writes its own report folder under the run's one testid.
@@ -104,24 +152,20 @@ export function setup(): SetupData {
   const reportDir = instanceReportDir(config.reportDir, instance);
   const described =
     describeConfig({ ...config, testId, reportDir }) +
+    ` agent_sharing=${judged.sharing}` +
     (instance === null ? "" : ` instance=${instance.index}/${instance.count} segment=${instance.segment}`);
   const planned =
     formatDuration(maxRunSeconds(scenarios)) + (config.timeScale === 1 ? "" : ` (time_scale=${config.timeScale})`);
   console.log(`agentapi-load: ${described} sse=${EVENTS_TRANSPORT} planned≤${planned}`);
 
-  // The fleet's first and last agent: a typo in a URL template shows at once, not in the middle of the run.
-  const count = agentCount(config.agents);
-  for (const n of count > 1 ? [1, count] : [1]) {
-    const url = agentUrlOf(config.agents, n);
-    const status = getStatus(url);
-    if (status.reply.status === 0) {
-      abort(`setup: AgentAPI at ${url} is unreachable (${status.reply.res.error}); start it or set BASE_URL`);
-    }
-    if (status.body === null) {
-      abort(
-        `setup: ${url}/status answered ${status.reply.status} without an agent status; is BASE_URL an AgentAPI server?`,
-      );
-    }
+  const reference = checkServers();
+  const prompting = promptingScenarios();
+  console.log(`agentapi-load: ${describePrompts()}`);
+  if (prompting.length > 0 && !reference && config.maxPrompts === null && !config.confirmPrompts) {
+    abort(
+      `setup: ${prompting.join(", ")} would prompt real agents (not the reference target), and each prompt costs ` +
+        "money: set MAX_PROMPTS=N (a budget for the whole run), or CONFIRM_PROMPTS=yes (run-tests.sh --yes) to go on without one",
+    );
   }
   if (!config.agentOnly) {
     const token = requestUserToken(config.authUrl, "k6-setup");
@@ -153,6 +197,7 @@ export function handleSummary(data: SummaryData): Record<string, string> {
       testId: run ? run.testId : config.testId,
       eventsTransport: EVENTS_TRANSPORT,
       generatedAt: new Date().toISOString(),
+      promptBudget: config.maxPrompts,
     },
     run && typeof run.reportDir === "string" ? run.reportDir : instanceReportDir(config.reportDir, runInstance()),
   );

@@ -78,6 +78,23 @@ export const CUSTOM_METRICS = [
     description: "POST /message refused because the agent was running (not a failure)",
   },
   {
+    name: "idle_status_duration",
+    type: "trend",
+    isTime: true,
+    description: "GET /status answers that said stable: reads no send held up (the server's own read time)",
+  },
+  // Prompts to the agents: what a budget (MAX_PROMPTS) caps and what it held back.
+  {
+    name: "prompts_sent",
+    type: "counter",
+    description: "user prompts sent (POST /message type user, whatever the answer)",
+  },
+  {
+    name: "prompts_withheld",
+    type: "counter",
+    description: "prompts a journey did not send because the run's prompt budget (MAX_PROMPTS) was spent",
+  },
+  {
     name: "sse_time_to_first_event",
     type: "trend",
     isTime: true,
@@ -110,7 +127,7 @@ export const CUSTOM_METRICS = [
     name: "sse_delivery_lag",
     type: "trend",
     isTime: true,
-    description: "receive time − the event's message time, for live message_update events",
+    description: "receive time − the message's time, for live agent message updates (stamped when emitted)",
   },
   { name: "sse_streams_dropped", type: "counter", description: "watcher streams that ended before the watch did" },
 ] as const satisfies ReadonlyArray<MetricSpec>;

@@ -37,6 +37,16 @@ export const AGENT_ONLY_SCENARIOS: ReadonlyArray<ScenarioName> = [
   "event_watchers",
 ];
 
+/** Scenarios that prompt the agent (POST /message type user): what a prompt budget (MAX_PROMPTS) is shared between. */
+export const PROMPTING_SCENARIOS = ["tool_execution", "mixed_workload", "agent_conversation"] as const;
+export type PromptingScenario = (typeof PROMPTING_SCENARIOS)[number];
+
+/**
+ * The response header by which the reference target (infra/agentapi-stub) tells itself apart from a real AgentAPI:
+ * against anything else the prompting journeys need a budget or a confirmation, since real agents cost money.
+ */
+export const REFERENCE_TARGET_HEADER = "X-Agentapi-Load-Target";
+
 /** Every value the `endpoint` tag takes; one per API operation, so series stay few and stable. */
 export const ENDPOINTS = [
   "status",

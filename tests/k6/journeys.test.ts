@@ -23,15 +23,23 @@ describe("journeys against the in-process target", () => {
   let run: JourneyRun;
 
   beforeAll(async () => {
-    stub = await startTarget();
+    stub = await startTarget({ agents: 4 });
     run = await runJourneys({
       agentApiUrl: stub.agentApiUrl,
       brokerUrl: stub.brokerUrl,
-      env: { TESTID: "journeys-test" },
+      // VUs 1-10 in scenario order (authentication 1, mcp_connection 2, tool_execution 3-4, list_tools 5,
+      // disconnect 6, mixed_workload 7-8, agent_conversation 9, event_watchers 10) on 4 agents, VU v on agent
+      // ((v − 1) mod 4) + 1: tool_execution and mixed_workload share agents 3 and 4, so their prompts collide as they
+      // do under load, while agent_conversation has agent 1 to itself (nothing else prompts it), so its turns are
+      // never refused however the VUs interleave (no think times here).
+      env: {
+        TESTID: "journeys-test",
+        AGENTAPI_URL_TEMPLATE: `${stub.agentApiUrl}/agents/{agent}`,
+        AGENTS: "4",
+      },
       iterations: 4,
       // The weighted mixed schedule repeats every 20 iterations: 20 runs every operation at least once.
       iterationsByScenario: { mixed_workload: 20 },
-      // Two VUs where the single agent is shared, so prompts collide as they do under load.
       vus: { tool_execution: 2, mixed_workload: 2 },
     });
   }, 60_000);
@@ -79,7 +87,12 @@ describe("journeys against the in-process target", () => {
   });
 
   it("tags every request with a known endpoint and k6's system tags; names stay few", () => {
-    const http = run.samples.filter((s) => HTTP_METRICS.includes(s.metric));
+    // setup()'s probes of every server carry kind:probe and no endpoint (they must not feed the endpoint rows).
+    const probes = run.samples.filter((s) => HTTP_METRICS.includes(s.metric) && s.tags.kind === "probe");
+    expect(probes.length).toBeGreaterThan(0);
+    for (const s of probes)
+      expect([s.tags.group, s.tags.endpoint, s.tags.name]).toEqual(["::setup", undefined, "setup: GET /status"]);
+    const http = run.samples.filter((s) => HTTP_METRICS.includes(s.metric) && s.tags.kind !== "probe");
     expect(http.length).toBeGreaterThan(400);
     for (const s of http) {
       expect(ENDPOINTS, JSON.stringify(s.tags)).toContain(s.tags.endpoint);

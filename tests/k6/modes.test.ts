@@ -36,7 +36,9 @@ describe("run modes", () => {
     expect(run.passedChecks).toBeGreaterThan(30);
     expect(run.requested.length).toBeGreaterThan(30);
     expect(run.requested.filter((r) => r.includes(closed))).toEqual([]);
-    const endpoints = new Set(run.samples.filter((s) => s.metric === "http_reqs").map((s) => s.tags.endpoint));
+    const endpoints = new Set(
+      run.samples.filter((s) => s.metric === "http_reqs" && s.tags.kind !== "probe").map((s) => s.tags.endpoint),
+    );
     for (const e of endpoints) expect(AGENTAPI_ENDPOINTS).toContain(e);
     expect(endpoints.has("events")).toBe(true);
     expect(sum(run.samples, "http_req_failed")).toBe(0);

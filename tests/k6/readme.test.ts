@@ -31,9 +31,12 @@ describe("k6/README.md", () => {
     for (const m of CUSTOM_METRICS) expect(readme).toContain(`| \`${m.name}\` | ${m.type}`);
   });
 
-  it("lists every threshold row with its conditions", () => {
+  it("lists every threshold row with its conditions, and its conditions where VUs share agents", () => {
     for (const row of THRESHOLD_TABLE) {
       expect(readme).toContain(`| \`${thresholdKey(row)}\` | \`${row.conditions.join("`, `")}\` |`);
+      if (row.shared !== undefined) {
+        expect(readme).toContain(`| \`${thresholdKey(row)}\` | \`${row.shared.conditions.join("`, `")}\` | `);
+      }
     }
   });
 });

@@ -20,6 +20,7 @@ const meta: ReportMeta = {
   testId: "smoke-20250101T000000Z",
   eventsTransport: "xk6-sse",
   generatedAt: "2025-01-01T00:00:30.000Z",
+  promptBudget: 40,
 };
 
 function sample(
@@ -244,6 +245,8 @@ function agentSummary(): SummaryData {
   }
   s("agent_turn_failures", "counter", 1, { reason: "not_stable" });
   s("agent_busy_total", "counter", 1);
+  s("prompts_sent", "counter", 12);
+  s("prompts_withheld", "counter", 3);
   for (let i = 0; i < 4; i++) {
     s("watcher_events", "counter", 5, { scenario: "event_watchers", observed_by: "sse" });
     s("sse_delivery_lag", "trend", 10 + i, { scenario: "event_watchers", observed_by: "sse" });
@@ -341,6 +344,11 @@ describe("Agents section", () => {
     expect(section).toMatch(/ turns\s+10 \(0\.17\/s\)\n/);
     expect(section).toMatch(/turn failures\s+1 \(0\.02\/s\)\n/);
     expect(section).toMatch(/busy refusals\s+1 \(0\.02\/s\)\n/);
+    // MAX_PROMPTS=40 (meta): prompts sent against the budget, and what the journeys held back.
+    expect(section).toMatch(/prompts sent\s+12 \(0\.20\/s\) of a budget of 40, 3 withheld\n/);
+    expect(renderText(data, { ...meta, promptBudget: null }, [])).toMatch(
+      /prompts sent\s+12 \(0\.20\/s\), no budget\n/,
+    );
     expect(section).toMatch(/watcher events\s+20 \(0\.33\/s\)\n/);
     expect(section).toMatch(/delivery lag p95\s+12\.85ms\n/);
     expect(section).toMatch(/streams dropped\s+0 \(0\.00\/s\)\n/);

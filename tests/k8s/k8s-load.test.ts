@@ -154,6 +154,50 @@ describe("scripts/k8s-load.sh (make k8s-load)", () => {
     expect(spawnSync("sh", ["-c", `ls ${o.dir}/agentapi-load-k8s.* 2>/dev/null`]).stdout.toString()).toBe("");
   });
 
+  it("applies the run's AgentAPI credentials Secret, deletes it once the run is over, and prints no credential", () => {
+    const token = "tok-k8s-load-4d1e-never-printed";
+    const header = "hdr-k8s-load-a90c-never-printed";
+    const o = k8sLoad({
+      NAMESPACE: "load",
+      AGENTAPI_TOKEN: token,
+      AGENTAPI_HEADERS: JSON.stringify({ "Coder-Session-Token": header }),
+      MAX_PROMPTS: "40",
+    });
+    expect(o.status).toBe(0);
+    const applied = parseAllDocuments(readFileSync(join(o.dir, "applied.yaml"), "utf8")).map(
+      (d) =>
+        d.toJS() as {
+          kind: string;
+          metadata: { name: string };
+          stringData?: Record<string, string>;
+          data?: Record<string, string>;
+        },
+    );
+    expect(applied.map((d) => d.kind)).toEqual(["Secret", "ConfigMap", "ConfigMap", "TestRun"]);
+    const secretName = `agentapi-load-${o.testId}-agentapi`;
+    expect(applied[0]!.metadata.name).toBe(secretName);
+    expect(applied[0]!.stringData?.AGENTAPI_TOKEN).toBe(token);
+    expect(applied[1]!.data?.MAX_PROMPTS).toBe("40");
+    // Deleted after the run (the runners read it when they started), after the TestRun finished.
+    const deleted = o.calls.findIndex((c) => c.endsWith(`delete secret ${secretName} --ignore-not-found`));
+    const lastPoll = o.calls.map((c) => c.includes("jsonpath={.status.stage}")).lastIndexOf(true);
+    expect(lastPoll).toBeGreaterThan(0);
+    expect(deleted).toBeGreaterThan(lastPoll);
+    expect(o.stdout).toContain("clean up:  kubectl delete testrun,configmap,secret -l agentapi-load/testid=");
+    // Nothing printed, and no kubectl or npm command line, holds a credential.
+    for (const leak of [token, header]) {
+      expect(o.stdout + o.stderr).not.toContain(leak);
+      expect(o.calls.join("\n")).not.toContain(leak);
+    }
+    expect(o.stderr).toContain(`AgentAPI credentials (AGENTAPI_TOKEN, AGENTAPI_HEADERS) in Secret ${secretName}`);
+  });
+
+  it("deletes no Secret when the run has no AgentAPI credentials", () => {
+    const o = k8sLoad({});
+    expect(o.status).toBe(0);
+    expect(o.calls.filter((c) => c.includes("delete"))).toEqual([]);
+  });
+
   it("exits with the global verdict's status, 7 when there is none, 5 on a broken run, 6 on a timeout", () => {
     const breached = k8sLoad({ FAKE_VERDICT: "99" });
     expect(breached.status).toBe(99);
@@ -184,6 +228,27 @@ describe("scripts/k8s-load.sh (make k8s-load)", () => {
     const docs = parseAllDocuments(o.stdout).map((d) => d.toJS() as { kind: string; spec?: { parallelism: number } });
     expect(docs.map((d) => d.kind)).toEqual(["ConfigMap", "ConfigMap", "TestRun"]);
     expect(docs[2]!.spec!.parallelism).toBe(4);
+  });
+
+  it("--dry-run prints every Secret with its values redacted", () => {
+    const secrets = {
+      INFLUXDB_TOKEN: "influx-dry-run-61f0-secret",
+      AGENTAPI_TOKEN: "tok-dry-run-0b3c-secret",
+      AGENTAPI_HEADERS: '{"Coder-Session-Token":"hdr-dry-run-e7d2-secret"}',
+    };
+    const o = k8sLoad(secrets, { withKubectl: false, args: ["--dry-run"] });
+    expect(o.status).toBe(0);
+    for (const leak of ["influx-dry-run-61f0-secret", "tok-dry-run-0b3c-secret", "hdr-dry-run-e7d2-secret"]) {
+      expect(o.stdout + o.stderr).not.toContain(leak);
+    }
+    const docs = parseAllDocuments(o.stdout).map(
+      (d) => d.toJS() as { kind: string; stringData?: Record<string, string> },
+    );
+    expect(docs.map((d) => d.kind)).toEqual(["Secret", "Secret", "ConfigMap", "ConfigMap", "TestRun"]);
+    for (const doc of docs.filter((d) => d.kind === "Secret")) {
+      expect(Object.values(doc.stringData ?? {}).every((v) => v === "<redacted>")).toBe(true);
+    }
+    expect(o.stdout).toMatch(/^# Secret values are <redacted> \(--redact\): for reading, not for kubectl apply\.$/m);
   });
 
   it("is a make target listed by `make help`, and shellcheck-clean", () => {

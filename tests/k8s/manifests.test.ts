@@ -11,11 +11,14 @@ import { loadConfig } from "../../k6/src/config";
 import { buildScenarios, peakVus, PROFILES } from "../../k6/src/profiles";
 import { SCENARIO_NAMES } from "../../k6/src/names";
 import {
+  AGENTAPI_SECRET_KEYS,
+  AGENTAPI_SECRET_NAME,
   BASE_SETTINGS,
   BASE_TESTRUN,
   BUNDLE,
   DEPLOY_DIR,
   inputFrom,
+  REDACTED,
   render,
   runnerPlan,
   SECRET_KEY,
@@ -35,6 +38,11 @@ import { coreValidator, CRD_PATH, crdAvailable, testRunValidator } from "./crd";
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const IMAGE = "registry.example.com/agentapi-load-k6:1.8.1";
+// Credentials no ConfigMap, TestRun or printout may contain (distinctive, found by a plain substring search).
+const TOKEN = "tok-9c41d2-only-in-the-secret";
+const HEADER_VALUE = "hdr-5e08aa-only-in-the-secret";
+const HEADERS = JSON.stringify({ "Coder-Session-Token": HEADER_VALUE });
+const CREDENTIALS = { AGENTAPI_TOKEN: TOKEN, AGENTAPI_HEADERS: HEADERS };
 const script = readFileSync(BUNDLE, "utf8");
 const readYaml = (path: string): Json => parse(readFileSync(path, "utf8")) as Json;
 const input = (over: Partial<RenderInput> = {}): RenderInput => ({
@@ -65,10 +73,12 @@ describe.runIf(crdAvailable)("TestRun manifests against k6-operator v1.6.0's CRD
   });
 
   it.each([1, 4, 16])("the rendered manifests for %i runner(s) validate", (n) => {
-    const rendered = render(input({ parallelism: n, namespace: "load", influxdbToken: "not-a-real-token" }));
+    const rendered = render(
+      input({ parallelism: n, namespace: "load", influxdbToken: "not-a-real-token", agentApiSecrets: CREDENTIALS }),
+    );
     // What is applied is the YAML text: parse it back.
     const docs = parseAllDocuments(rendered.yaml).map((d) => d.toJS() as Json);
-    expect(docs.map((d) => d.kind)).toEqual(["Secret", "ConfigMap", "ConfigMap", "TestRun"]);
+    expect(docs.map((d) => d.kind)).toEqual(["Secret", "Secret", "ConfigMap", "ConfigMap", "TestRun"]);
     for (const doc of docs) {
       expect(doc.kind === "TestRun" ? crd.validate(doc) : core(doc), doc.kind).toEqual([]);
       expect(doc.metadata.namespace).toBe("load");
@@ -170,7 +180,11 @@ describe("the rendered run", () => {
       expect(settings.data[key], key).toBeTruthy();
     }
     expect(settings.data.K6_OUT).toBe("xk6-influxdb");
-    expect(runner.envFrom).toEqual([{ secretRef: { name: SECRET_NAME } }]);
+    // Secrets through envFrom only; the AgentAPI credentials' Secret may be missing (a run without them).
+    expect(runner.envFrom).toEqual([
+      { secretRef: { name: SECRET_NAME } },
+      { secretRef: { name: AGENTAPI_SECRET_NAME, optional: true } },
+    ]);
     // The settings are what the suite accepts (the runners would stop at start otherwise).
     expect(() => loadConfig(settings.data)).not.toThrow();
   });
@@ -224,6 +238,93 @@ describe("the rendered run", () => {
       expect(text, file).not.toMatch(/(TOKEN|PASSWORD)\s*:\s*"?[A-Za-z0-9_-]{8,}/);
     }
     expect(settingsKeys().filter((k) => /TOKEN|PASSWORD|SECRET/.test(k))).toEqual([]);
+  });
+
+  it("renders the AgentAPI credentials into the run's own Secret only, which the runners get through envFrom", () => {
+    const run = rendered({ agentApiSecrets: CREDENTIALS, namespace: "load" });
+    const docs = run.documents as Json[];
+    const secrets = byKind(docs, "Secret");
+    expect(secrets).toHaveLength(1);
+    const secret = secrets[0]!;
+    expect(secret.metadata.name).toBe(`${run.name}-agentapi`);
+    expect(secret.metadata.namespace).toBe("load");
+    // Labelled with the testid: `kubectl delete … -l agentapi-load/testid=…` (and make k8s-load) removes it.
+    expect(secret.metadata.labels["agentapi-load/testid"]).toBe("20260927-140312-a3f9");
+    expect(secret.stringData).toEqual(CREDENTIALS);
+    const runner = byKind(docs, "TestRun")[0]!.spec.runner;
+    expect(runner.envFrom).toContainEqual({ secretRef: { name: secret.metadata.name, optional: true } });
+    // Not through env: k6-operator v1.6.0 puts every env entry on the initializer's command line
+    // (`k6 archive -e NAME=$(NAME)`, pkg/resources/jobs/initializer.go), where kubelet expands its value.
+    const envNames = (runner.env as Json[]).map((e) => e.name as string);
+    for (const key of AGENTAPI_SECRET_KEYS) expect(envNames).not.toContain(key);
+    expect(JSON.stringify(runner.env)).not.toContain("secretKeyRef");
+    // Each value appears once in the YAML text: in the Secret, nowhere else (no ConfigMap, no TestRun, no header).
+    for (const leak of [TOKEN, HEADER_VALUE]) {
+      expect(run.yaml.split(leak)).toHaveLength(2);
+      for (const doc of docs.filter((d) => d.kind !== "Secret"))
+        expect(JSON.stringify(doc), doc.kind).not.toContain(leak);
+    }
+    expect(run.yaml).toMatch(/^# AgentAPI credentials: Secret \S+-agentapi \(AGENTAPI_TOKEN, AGENTAPI_HEADERS\)\.$/m);
+    // --redact (what k8s-load --dry-run prints): no value of any Secret.
+    const redacted = rendered({
+      agentApiSecrets: CREDENTIALS,
+      influxdbToken: "influx-3b7f-secret",
+      redactSecrets: true,
+    });
+    for (const leak of [TOKEN, HEADER_VALUE, "influx-3b7f-secret"]) expect(redacted.yaml).not.toContain(leak);
+    for (const doc of byKind(redacted.documents, "Secret")) {
+      for (const value of Object.values(doc.stringData as Json)) expect(value).toBe(REDACTED);
+    }
+  });
+
+  it("without credentials: no Secret of the run; the runners keep the optional agentapi-load-agentapi reference", () => {
+    for (const none of [{}, { AGENTAPI_TOKEN: "", AGENTAPI_HEADERS: "  " }]) {
+      const docs = docsOf({ agentApiSecrets: none });
+      expect(byKind(docs, "Secret")).toEqual([]);
+      expect(byKind(docs, "TestRun")[0]!.spec.runner.envFrom).toContainEqual({
+        secretRef: { name: AGENTAPI_SECRET_NAME, optional: true },
+      });
+    }
+  });
+
+  it("settings.yaml carries MAX_PROMPTS and CONFIRM_PROMPTS, never a credential; flags and environment fill them", () => {
+    expect(settingsKeys()).toEqual(expect.arrayContaining(["MAX_PROMPTS", "CONFIRM_PROMPTS"]));
+    expect(settingsKeys().filter((k) => /TOKEN|HEADERS|PASSWORD|SECRET/.test(k))).toEqual([]);
+    const env = { IMAGE, TESTID: "budget-run", CONFIRM_PROMPTS: "yes", ...CREDENTIALS };
+    const { input: fromEnv } = inputFrom(["--max-prompts", "30"], env);
+    expect(fromEnv.settings).toMatchObject({ MAX_PROMPTS: "30", CONFIRM_PROMPTS: "yes" });
+    for (const key of AGENTAPI_SECRET_KEYS) expect(fromEnv.settings).not.toHaveProperty(key);
+    expect(fromEnv.agentApiSecrets).toEqual(CREDENTIALS);
+    expect(inputFrom([], { ...env, MAX_PROMPTS: "5" }).input.settings.MAX_PROMPTS).toBe("5");
+    // Secrets have no flag: a command line is visible to every process on the machine.
+    expect(() => inputFrom(["--agentapi-token", TOKEN], env)).toThrow(/unknown option --agentapi-token/);
+    expect(inputFrom(["--redact"], env).input.redactSecrets).toBe(true);
+    const settings = byKind(docsOf(fromEnv), "ConfigMap")[0]!;
+    expect(settings.data).toMatchObject({ MAX_PROMPTS: "30", CONFIRM_PROMPTS: "yes" });
+    expect(loadConfig(settings.data)).toMatchObject({ maxPrompts: 30, confirmPrompts: true });
+  });
+
+  it("refuses a bad budget or malformed credentials with k6's line, which never shows a credential", () => {
+    const fail = (over: Partial<RenderInput>): string => {
+      try {
+        render(input(over));
+      } catch (error) {
+        expect(error).toBeInstanceOf(UsageError);
+        return (error as Error).message;
+      }
+      return "rendered";
+    };
+    expect(fail({ settings: { MAX_PROMPTS: "-1" } })).toMatch(/MAX_PROMPTS must be a whole number/);
+    const notJson = fail({ agentApiSecrets: { AGENTAPI_HEADERS: `Coder-Session-Token: ${HEADER_VALUE}` } });
+    expect(notJson).toMatch(/AGENTAPI_HEADERS must be a JSON object/);
+    const both = fail({
+      agentApiSecrets: { AGENTAPI_TOKEN: TOKEN, AGENTAPI_HEADERS: JSON.stringify({ Authorization: HEADER_VALUE }) },
+    });
+    expect(both).toMatch(/not both/);
+    for (const message of [notJson, both]) {
+      expect(message).not.toContain(TOKEN);
+      expect(message).not.toContain(HEADER_VALUE);
+    }
   });
 
   it("takes its inputs from flags over the environment; BASE_URL alone means one server", () => {

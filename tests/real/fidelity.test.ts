@@ -35,6 +35,8 @@ interface Turn {
 interface SseEvent {
   event: string;
   data: Record<string, unknown>;
+  /** When the probe received it (wall clock, as the servers stamp message times). */
+  receivedAt: number;
 }
 
 interface Probe {
@@ -45,6 +47,8 @@ interface Probe {
   busy: Exchange;
   badHost: Exchange;
   messages: Array<{ id: number; role: string; content: string }>;
+  /** The first send's POST duration (the busy probe's turn). */
+  firstSendMs: number;
   initialEvents: SseEvent[];
   turnEvents: SseEvent[];
   openApiPaths: string[];
@@ -96,9 +100,36 @@ function kindOf(event: SseEvent): string {
 }
 
 function parsed(stream: SseStream, from = 0): SseEvent[] {
-  return stream.events
-    .slice(from)
-    .map((e) => ({ event: e.event ?? "message", data: JSON.parse(e.data) as Record<string, unknown> }));
+  return stream.events.slice(from).map((e, i) => ({
+    event: e.event ?? "message",
+    data: JSON.parse(e.data) as Record<string, unknown>,
+    receivedAt: stream.receivedAt[from + i] ?? NaN,
+  }));
+}
+
+/**
+ * What a message's `time` means, from the first turn's events: the user message's time against the `running` event
+ * (its send began) and against its own arrival (the send completed), and each agent update's arrival − its time.
+ */
+interface MessageTimes {
+  /** user message time − arrival of status_change:running (≈ 0: stamped when the send began). */
+  userTimeVsRunning: number;
+  /** arrival of the user message_update − its time: the send, not delivery. */
+  userEmittedAfter: number;
+  /** arrival − time of each agent message_update: delivery (restamped on every update). */
+  agentLags: number[];
+}
+
+function messageTimes(events: SseEvent[]): MessageTimes {
+  const running = events.find((e) => kindOf(e) === "status_change:running");
+  const user = events.find((e) => kindOf(e) === "message_update:user");
+  if (running === undefined || user === undefined)
+    throw new Error(`no running/user event in ${JSON.stringify(events)}`);
+  const userTime = Date.parse(String(user.data.time));
+  const agentLags = events
+    .filter((e, i) => kindOf(e) === "message_update:agent" && i > events.indexOf(user))
+    .map((e) => e.receivedAt - Date.parse(String(e.data.time)));
+  return { userTimeVsRunning: userTime - running.receivedAt, userEmittedAfter: user.receivedAt - userTime, agentLags };
 }
 
 /**
@@ -152,12 +183,15 @@ async function probe(base: string): Promise<Probe> {
   let turnEvents: SseEvent[] = [];
   let busy: Exchange | undefined;
   let sendOk: Exchange | undefined;
+  let firstSendMs = NaN;
   const statusOk = await exchange(await fetch(`${base}/status`), base);
   for (let i = 1; i <= TURNS; i++) {
     const before = stream.events.length;
     if (i === 1) {
       // The busy refusal: a second prompt right after the first was accepted (the agent is working).
+      const sentAt = performance.now();
       const first = await send(base, "fidelity prompt 1");
+      firstSendMs = performance.now() - sentAt;
       sendOk = await exchange(first, base);
       busy = await exchange(await send(base, "a prompt while busy"), base);
       turnEvents = await eventsThrough(base, stream, "status_change:stable", before);
@@ -180,7 +214,7 @@ async function probe(base: string): Promise<Probe> {
     Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
   );
   if (busy === undefined || sendOk === undefined) throw new Error("no busy probe");
-  return { turns, statusOk, sendOk, busy, badHost, messages, initialEvents, turnEvents, openApiPaths };
+  return { turns, statusOk, sendOk, busy, badHost, messages, firstSendMs, initialEvents, turnEvents, openApiPaths };
 }
 
 /** The events as kinds, consecutive repeats folded into one. */
@@ -199,6 +233,8 @@ describeRealAgentApi("the reference target against the real AgentAPI (same probe
   let stub: RunningStub;
   let realProbe: Probe;
   let ourProbe: Probe;
+  let realTimes: MessageTimes;
+  let ourTimes: MessageTimes;
 
   beforeAll(async () => {
     [real, stub] = await Promise.all([
@@ -213,6 +249,8 @@ describeRealAgentApi("the reference target against the real AgentAPI (same probe
     ]);
     realProbe = await probe(real.url);
     ourProbe = await probe(stub.agentApiUrl);
+    realTimes = messageTimes(realProbe.turnEvents);
+    ourTimes = messageTimes(ourProbe.turnEvents);
     const med = (p: Probe, key: keyof Turn): number => median(p.turns.map((t) => t[key]));
     console.log(
       [
@@ -230,6 +268,10 @@ describeRealAgentApi("the reference target against the real AgentAPI (same probe
         `| busy refusal                             | ${realProbe.busy.status} ${realProbe.busy.contentType} | ${ourProbe.busy.status} ${ourProbe.busy.contentType} |`,
         `| disallowed Host                          | ${realProbe.badHost.status} ${realProbe.badHost.contentType} | ${ourProbe.badHost.status} ${ourProbe.badHost.contentType} |`,
         `| SSE during a turn                        | ${shape(realProbe.turnEvents).join(" → ")} | ${shape(ourProbe.turnEvents).join(" → ")} |`,
+        row("user message time − running arrives", realTimes.userTimeVsRunning, ourTimes.userTimeVsRunning),
+        row("user message arrives − its time", realTimes.userEmittedAfter, ourTimes.userEmittedAfter),
+        row("(first POST /message, for scale)", realProbe.firstSendMs, ourProbe.firstSendMs),
+        row("agent update arrives − its time (median)", median(realTimes.agentLags), median(ourTimes.agentLags)),
         "",
       ].join("\n"),
     );
@@ -305,6 +347,23 @@ describeRealAgentApi("the reference target against the real AgentAPI (same probe
       "status_change:stable",
     ]);
     expect(shape(ourProbe.turnEvents)).toEqual(shape(realProbe.turnEvents));
+  });
+
+  it("stamps message times as upstream: a user message with its send's start, emitted when the send completes; agent updates restamped as they go out", () => {
+    for (const [server, times, firstSendMs] of [
+      ["real", realTimes, realProbe.firstSendMs],
+      ["ours", ourTimes, ourProbe.firstSendMs],
+    ] as const) {
+      // The user message carries the time its send began: within a snapshot (25 ms) of the running event, which
+      // the same snapshot emits as it starts the send, and well before the send's end.
+      expect(times.userTimeVsRunning, server).toBeLessThanOrEqual(UPSTREAM_TIMING.snapshotIntervalMs);
+      expect(-times.userTimeVsRunning, server).toBeLessThan(firstSendMs / 2);
+      // It goes out only when the send completes: its time says how long the send took, not how fast delivery is.
+      expect(times.userEmittedAfter, server).toBeGreaterThan(firstSendMs / 2);
+      // Agent updates are stamped as they are emitted: their lag is delivery, a small fraction of the user's.
+      expect(times.agentLags.length, server).toBeGreaterThan(0);
+      expect(median(times.agentLags), server).toBeLessThan(times.userEmittedAfter / 10);
+    }
   });
 
   it("serves every operation of the real server's /openapi.json", () => {

@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../infra/agentapi-real/launch";
 import { AGENTAPI_ENDPOINTS } from "../../k6/src/names";
+import { mixedSchedule } from "../../k6/src/scenarios/mixed-schedule";
 import { percentile, runJourneys, type EventsTransport, type JourneyRun, type MetricSample } from "../k6/harness/index";
 import { describeRealAgentApi, startRealAgentApi, type RealAgentApi } from "../support/real-agentapi";
 import { until } from "../support/wait";
@@ -24,20 +25,21 @@ const AGENT_THINK_MS = 100;
  */
 const SETTLE_MARGIN = 1.5;
 
-/**
- * mixed_workload runs first, so its VU is VU 1 (agent 1 in the fleet): with the schedule's per-VU offset it starts
- * at the SSE step and reaches its first prompt at iteration 3.
- */
+/** mixed_workload runs first, so its VU is VU 1 (agent 1 in the fleet). */
 const SCENARIOS = ["mixed_workload", "tool_execution", "list_tools"];
 
 /**
- * mixed_workload prompts without asking /status first, on a fixed schedule (k6/src/scenarios/mixed-workload.ts;
- * not importable here, it imports k6): agent-only, its 15-step cycle prompts 3, 5, 3 and 4 iterations apart, and
- * VU 1 starts at the SSE step and prompts at iterations 3 and 6.
+ * mixed_workload prompts without asking /status first, on a fixed cycle walked by its run-wide iteration number
+ * (k6/src/scenarios/mixed-schedule.ts): agent-only, one VU does cycle[0], cycle[1], … — prompts 3, 5, 3 and 4
+ * iterations apart, the SSE step after the first two prompts.
  */
-const MIN_PROMPT_GAP = 3;
-const SCHEDULE_LENGTH = 15;
-const FLEET_MIXED_ITERATIONS = 7;
+const CYCLE = mixedSchedule(true).cycle;
+const PROMPTS_AT = CYCLE.flatMap((op, i) => (op === "send message" ? [i] : []));
+const MIN_PROMPT_GAP = Math.min(...PROMPTS_AT.slice(1).map((at, i) => at - (PROMPTS_AT[i] ?? 0)));
+const SCHEDULE_LENGTH = CYCLE.length;
+/** The fleet's mixed_workload VU runs up to and including the SSE step: the first two prompts, then the stream. */
+const FLEET_MIXED_ITERATIONS = CYCLE.indexOf("events") + 1;
+const FLEET_MIXED_PROMPTS = PROMPTS_AT.filter((at) => at < FLEET_MIXED_ITERATIONS).length;
 /** mixed_workload thinks 1-5 s per iteration (tool_execution 3-8 s), times THINK_TIME_SCALE. */
 const MIXED_MIN_THINK_MS = 1000;
 /**
@@ -111,8 +113,9 @@ function expectHealthyRun(run: JourneyRun, transport: EventsTransport): void {
     [],
   );
 
-  // Every request carries a known AgentAPI endpoint tag; /events only where xk6-sse streams it.
-  const http = run.samples.filter((s) => HTTP_METRICS.includes(s.metric));
+  // Every request carries a known AgentAPI endpoint tag; /events only where xk6-sse streams it. setup()'s probe of
+  // each server is tagged kind:probe instead, so it feeds no endpoint threshold.
+  const http = run.samples.filter((s) => HTTP_METRICS.includes(s.metric) && s.tags.kind !== "probe");
   for (const s of http) expect(AGENTAPI_ENDPOINTS, JSON.stringify(s.tags)).toContain(s.tags.endpoint);
   const endpoints = new Set(http.map((s) => s.tags.endpoint));
   for (const e of ["status", "messages", "message"]) expect(endpoints.has(e), e).toBe(true);
@@ -176,12 +179,14 @@ describeRealAgentApi("the k6 agent-only journeys against the real agentapi", () 
 
     // The three runs go concurrently, each against its own servers.
     const base = { brokerUrl: nowhere, scenarios: SCENARIOS, timeoutMs: 50_000 };
+    // The fake agent costs nothing per prompt.
+    const confirmed = { AGENT_ONLY: "true", CONFIRM_PROMPTS: "yes" };
     // One server shared by the three VUs, short pauses: mixed_workload prompts again before the agent settled.
     const single = (server: RealAgentApi, transport: EventsTransport): Promise<JourneyRun> =>
       runJourneys({
         ...base,
         agentApiUrl: server.url,
-        env: { AGENT_ONLY: "true", THINK_TIME_SCALE: "0.1", TESTID: `real-single-${transport}` },
+        env: { ...confirmed, THINK_TIME_SCALE: "0.1", TESTID: `real-single-${transport}` },
         iterationsByScenario: { mixed_workload: SCHEDULE_LENGTH, tool_execution: 4, list_tools: 4 },
         transport,
       });
@@ -195,12 +200,12 @@ describeRealAgentApi("the k6 agent-only journeys against the real agentapi", () 
         ...base,
         agentApiUrl: fleetUrls[0]!,
         env: {
-          AGENT_ONLY: "true",
+          ...confirmed,
           AGENTAPI_URLS: fleetUrls.join(","),
           THINK_TIME_SCALE: String(fleetThinkScale(settleMs)),
           TESTID: "real-fleet",
         },
-        // mixed_workload (VU 1): the SSE step first, then two prompts MIN_PROMPT_GAP pauses apart.
+        // mixed_workload (VU 1): two prompts at least MIN_PROMPT_GAP pauses apart, then the SSE step.
         iterationsByScenario: { mixed_workload: FLEET_MIXED_ITERATIONS, tool_execution: 3, list_tools: 3 },
       }),
     );
@@ -239,7 +244,8 @@ describeRealAgentApi("the k6 agent-only journeys against the real agentapi", () 
       run.samples
         .filter((s) => s.metric === "http_reqs" && s.tags.endpoint === "message" && s.tags.scenario === scenario)
         .map((s) => s.tags.status ?? "");
-    // mixed_workload's two prompts were both taken.
+    // mixed_workload's prompts were all taken.
+    expect(FLEET_MIXED_PROMPTS).toBe(2);
     expect(prompts("mixed_workload")).toEqual(["200", "200"]);
     // tool_execution found its agent stable at every iteration, prompted it, and read the prompt back.
     expect(prompts("tool_execution")).toEqual(["200", "200", "200"]);

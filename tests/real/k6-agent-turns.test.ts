@@ -44,6 +44,8 @@ describeRealAgentApi("the agent journeys against a fleet of real agentapi server
         AGENT_ONLY: "true",
         AGENTAPI_URLS: servers.map((s) => s.url).join(","),
         THINK_TIME_SCALE: "0.1",
+        // The fake agent costs nothing per prompt.
+        CONFIRM_PROMPTS: "yes",
         TESTID: "real-agent-turns",
       },
       timeoutMs: 50_000,

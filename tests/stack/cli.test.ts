@@ -3,6 +3,8 @@
 // here without a daemon. Nothing here starts containers or k6 (run-tests.sh --dry-run resolves without running).
 import {
   chmodSync,
+  copyFileSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -18,6 +20,12 @@ import { SCENARIO_NAMES } from "../../k6/src/names";
 import { hasCommand, repoPath, run, type RunResult } from "./repo";
 
 const TARGETS = ["help", "up", "load", "smoke", "test", "down", "clean", "logs", "build"];
+/** The AgentAPI credentials: secrets, never on a command line, never printed. */
+const SECRET_KEYS = ["AGENTAPI_TOKEN", "AGENTAPI_HEADERS"] as const;
+// Values no output may contain (distinctive, so a leak anywhere is found by a plain substring search).
+const TOKEN = "tok-3f9a1c-never-printed";
+const HEADERS = '{"Coder-Session-Token":"hdr-77b2e0-never-printed"}';
+const HEADER_VALUE = "hdr-77b2e0-never-printed";
 // The suite's own list, so a new journey is tried by the CLI tests too.
 const SCENARIOS = SCENARIO_NAMES;
 
@@ -59,6 +67,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   for (const key of ["AGENT_ONLY", "TESTID", "CONFIRM_PRODUCTION", "K6_BIN", "TIME_SCALE", "STUB_AGENTS"])
     delete env[key];
   for (const key of ["AGENTAPI_URL_TEMPLATE", "AGENTS", "AGENTAPI_URLS"]) delete env[key];
+  for (const key of ["MAX_PROMPTS", "CONFIRM_PROMPTS", ...SECRET_KEYS]) delete env[key];
   return env;
 }
 
@@ -129,6 +138,27 @@ describe("Makefile", () => {
     expect(list.stdout).toContain(
       "./run-tests.sh --docker --monitor --agent-urls http://host.docker.internal:3284,http://host.docker.internal:3285",
     );
+  });
+
+  it("`make load` passes MAX_PROMPTS as --max-prompts; CONFIRM_PROMPTS and the secrets stay off the recipe's command line", () => {
+    const budget = run("make", ["-n", "load", "MAX_PROMPTS=0"], { env: cleanEnv() });
+    expect(budget.stdout).toContain("./run-tests.sh --docker --monitor --max-prompts 0");
+    const secrets = run(
+      "make",
+      ["-n", "load", `AGENTAPI_TOKEN=${TOKEN}`, `AGENTAPI_HEADERS=${HEADERS}`, "CONFIRM_PROMPTS=yes"],
+      { env: cleanEnv() },
+    );
+    expect(secrets.status).toBe(0);
+    for (const leak of [TOKEN, HEADER_VALUE, "CONFIRM_PROMPTS", "--yes"]) expect(secrets.stdout).not.toContain(leak);
+    // make hands command-line and environment variables to the recipe's environment, where run-tests.sh reads them.
+    const probe = (args: string[], env: Record<string, string>) =>
+      run("make", ["--eval", "probe: ; @printenv AGENTAPI_TOKEN CONFIRM_PROMPTS", "probe", ...args], {
+        env: { ...cleanEnv(), ...env },
+      }).stdout;
+    expect(probe([`AGENTAPI_TOKEN=${TOKEN}`, "CONFIRM_PROMPTS=yes"], {})).toBe(`${TOKEN}\nyes\n`);
+    expect(probe([], { AGENTAPI_TOKEN: TOKEN, CONFIRM_PROMPTS: "yes" })).toBe(`${TOKEN}\nyes\n`);
+    // Unset stays unset (an empty export would hide .env's value from docker compose).
+    expect(probe([], {})).toBe("");
   });
 
   it("`make up` waits for healthy services and prints the Grafana URL", () => {
@@ -259,12 +289,15 @@ describe("run-tests.sh", () => {
       "--agent-url-template",
       "--agents",
       "--agent-urls",
+      "--max-prompts",
       "--yes",
       "--help",
     ]) {
       expect(result.stdout).toContain(flag);
     }
     for (const scenario of SCENARIOS) expect(result.stdout).toContain(scenario);
+    for (const key of ["MAX_PROMPTS", "CONFIRM_PROMPTS", ...SECRET_KEYS]) expect(result.stdout).toContain(key);
+    expect(result.stdout).toMatch(/--yes +confirm a production run and prompts to real agents without a budget/);
   });
 
   it.each([
@@ -289,6 +322,10 @@ describe("run-tests.sh", () => {
     [["--agent-url-template", "http://s/{agent}", "--agent-urls", "http://a:1"], /exclude each other/, 2],
     [["--agent-urls", "http://a:1,ftp://b"], /AGENTAPI_URLS must be an http\(s\) URL/, 2],
     [["--docker", "--agent-url-template", "http://localhost:3284/agents/{agent}"], /k6 container itself/, 1],
+    [["--max-prompts"], /--max-prompts needs a value/, 2],
+    [["--max-prompts", "-1"], /--max-prompts must be a whole number >= 0 \(got '-1'\)/, 2],
+    [["--max-prompts", "1.5"], /--max-prompts must be a whole number >= 0 \(got '1\.5'\)/, 2],
+    [["--max-prompts=ten"], /--max-prompts must be a whole number >= 0 \(got 'ten'\)/, 2],
   ] as const)("rejects %j with one line", (args, message, status) => {
     const result = runTests([...args, "--dry-run"]);
     expect(result.status).toBe(status);
@@ -392,6 +429,212 @@ describe("run-tests.sh", () => {
     });
     expect(result.status).toBe(1);
     expect(ownLines(result)).toEqual([expect.stringMatching(/k6 is not installed: .* or use --docker/)]);
+  });
+});
+
+/**
+ * A copy of run-tests.sh with its own env files (and, for real runs, the guard scripts and a k6 bundle stand-in), so
+ * a test can write an .env.staging or a .env without touching the repository's.
+ */
+function sandbox(name: string, files: Record<string, string> = {}): string {
+  const dir = join(scratch, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "scripts"), { recursive: true });
+  mkdirSync(join(dir, "k6", "dist"), { recursive: true });
+  copyFileSync(repoPath("run-tests.sh"), join(dir, "run-tests.sh"));
+  chmodSync(join(dir, "run-tests.sh"), 0o755);
+  for (const script of ["require-docker.sh", "ensure-env.sh", "new-testid.sh"]) {
+    copyFileSync(repoPath("scripts", script), join(dir, "scripts", script));
+    chmodSync(join(dir, "scripts", script), 0o755);
+  }
+  for (const file of [".env.local", ".env.staging", ".env.production", ".env.example"]) {
+    copyFileSync(repoPath(file), join(dir, file));
+  }
+  writeFileSync(join(dir, "k6", "dist", "main.stock.js"), "// stand-in: the fake k6 never reads it\n");
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+/** A fake program in `dir`/bin that records its arguments (one a line) and its environment under `dir`. */
+function recorder(dir: string, program: string, extra = ""): string {
+  mkdirSync(join(dir, "bin"), { recursive: true });
+  const path = join(dir, "bin", program);
+  writeFileSync(
+    path,
+    [
+      "#!/usr/bin/env bash",
+      extra,
+      `printf '%s\\n' "$@" > "${dir}/${program}.argv"`,
+      `env > "${dir}/${program}.env"`,
+    ].join("\n") + "\n",
+  );
+  chmodSync(path, 0o755);
+  return path;
+}
+
+const envOf = (file: string): Record<string, string> =>
+  Object.fromEntries(
+    readFileSync(file, "utf8")
+      .split("\n")
+      .flatMap((line) =>
+        /^[A-Z_][A-Z0-9_]*=/.test(line) ? [[line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]] : [],
+      ),
+  );
+
+describe("run-tests.sh: prompt budget, confirmations and AgentAPI credentials", () => {
+  const stagingTargets = {
+    BASE_URL: "https://agentapi.corp.test",
+    OAUTH_BASE_URL: "https://broker.corp.test/api/mcp/oauth",
+    AUTH_URL: "https://broker.corp.test/api/auth/token",
+    MCP_URL: "https://broker.corp.test/mcp",
+  };
+
+  it("--max-prompts maps to MAX_PROMPTS (0 included); flag > environment > .env.NAME's budget", () => {
+    expect(dryRun(["--max-prompts", "0"]).MAX_PROMPTS).toBe("0");
+    expect(dryRun(["--max-prompts=25", "--docker"]).MAX_PROMPTS).toBe("25");
+    expect(dryRun([]).MAX_PROMPTS).toBe("");
+    expect(dryRun([], { MAX_PROMPTS: "7" }).MAX_PROMPTS).toBe("7");
+    expect(dryRun(["--max-prompts", "3"], { MAX_PROMPTS: "7" }).MAX_PROMPTS).toBe("3");
+    // The committed files for real agents carry a budget; the environment (even empty) wins over them.
+    expect(dryRun(["--env", "staging"], stagingTargets).MAX_PROMPTS).toBe("200");
+    expect(dryRun(["--env", "production", "--yes"], stagingTargets).MAX_PROMPTS).toBe("50");
+    expect(dryRun(["--env", "staging"], { ...stagingTargets, MAX_PROMPTS: "" }).MAX_PROMPTS).toBe("");
+    expect(dryRun(["--env", "staging", "--max-prompts", "1000"], stagingTargets).MAX_PROMPTS).toBe("1000");
+  });
+
+  it("a MAX_PROMPTS from the environment is checked like the flag: one line, exit 2", () => {
+    const result = runTests(["--dry-run"], { MAX_PROMPTS: "lots" });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(ownLines(result)).toEqual([
+      expect.stringMatching(/--max-prompts must be a whole number >= 0 \(got 'lots'\)/),
+    ]);
+  });
+
+  it("--yes confirms both production and unbudgeted prompts; CONFIRM_PROMPTS also comes from the environment", () => {
+    expect(dryRun(["--profile", "production", "--yes"])).toMatchObject({
+      CONFIRM_PRODUCTION: "yes",
+      CONFIRM_PROMPTS: "yes",
+    });
+    expect(dryRun(["--yes"])).toMatchObject({ CONFIRM_PROMPTS: "yes" });
+    expect(dryRun([])).toMatchObject({ CONFIRM_PRODUCTION: "", CONFIRM_PROMPTS: "" });
+    expect(dryRun([], { CONFIRM_PROMPTS: "yes" }).CONFIRM_PROMPTS).toBe("yes");
+    // CONFIRM_PROMPTS alone does not confirm production.
+    const refused = runTests(["--profile", "production", "--dry-run"], { CONFIRM_PROMPTS: "yes" });
+    expect(refused.status).toBe(1);
+    expect(ownLines(refused)).toEqual([expect.stringMatching(/refusing to run against production/)]);
+  });
+
+  it.each([[[]], [["--docker"]]])(
+    "--dry-run %j says whether the secrets are set and where from, never their values",
+    (args) => {
+      const result = runTests([...args, "--dry-run"], { AGENTAPI_TOKEN: TOKEN, AGENTAPI_HEADERS: HEADERS });
+      expect(result.status).toBe(0);
+      const output = result.stdout + result.stderr;
+      for (const leak of [TOKEN, HEADERS, HEADER_VALUE]) expect(output).not.toContain(leak);
+      const settings = dryRun(args, { AGENTAPI_TOKEN: TOKEN, AGENTAPI_HEADERS: HEADERS });
+      expect(settings.AGENTAPI_TOKEN).toBe("*** (set, from the environment)");
+      expect(settings.AGENTAPI_HEADERS).toBe("*** (set, from the environment)");
+      expect(settings.command).not.toMatch(/AGENTAPI|-e /);
+    },
+  );
+
+  it("a local k6 gets the settings and the secrets in its environment, none of them on its command line", () => {
+    const dir = sandbox("local-k6");
+    const k6 = recorder(dir, "k6", 'if [ "$1" = version ]; then echo "k6 v1.8.1 (fake)"; exit 0; fi');
+    const result = run(join(dir, "run-tests.sh"), ["--profile", "smoke", "--max-prompts", "12", "--yes"], {
+      env: {
+        ...cleanEnv(),
+        K6_BIN: k6,
+        TESTID: "20260101-000000-c0de",
+        AGENTAPI_TOKEN: TOKEN,
+        AGENTAPI_HEADERS: HEADERS,
+      },
+      input: "",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const argv = readFileSync(join(dir, "k6.argv"), "utf8");
+    expect(argv.trim().split("\n")).toEqual(["run", "--tag", "testid=20260101-000000-c0de", "k6/dist/main.stock.js"]);
+    expect(envOf(join(dir, "k6.env"))).toMatchObject({
+      AGENTAPI_TOKEN: TOKEN,
+      AGENTAPI_HEADERS: HEADERS,
+      MAX_PROMPTS: "12",
+      CONFIRM_PROMPTS: "yes",
+      PROFILE: "smoke",
+    });
+    for (const leak of [TOKEN, HEADER_VALUE]) expect(result.stdout + argv).not.toContain(leak);
+  });
+
+  it("a local k6 takes the secrets from the git-ignored .env when the environment has none (quotes stripped)", () => {
+    const dir = sandbox("local-dotenv", {
+      ".env": `GRAFANA_PORT=3001\nAGENTAPI_TOKEN=${TOKEN}\nAGENTAPI_HEADERS='${HEADERS}'\n`,
+    });
+    const k6 = recorder(dir, "k6", 'if [ "$1" = version ]; then echo "k6 v1.8.1 (fake)"; exit 0; fi');
+    const env = { ...cleanEnv(), K6_BIN: k6, TESTID: "20260101-000000-d0e5" };
+    const dry = run(join(dir, "run-tests.sh"), ["--dry-run"], { env, input: "" });
+    expect(dry.stdout).toContain("AGENTAPI_TOKEN=*** (set, from .env)\n");
+    expect(dry.stdout).toContain("AGENTAPI_HEADERS=*** (set, from .env)\n");
+    expect(dry.stdout).not.toContain(HEADER_VALUE);
+    const result = run(join(dir, "run-tests.sh"), ["--profile", "smoke"], { env, input: "" });
+    expect(result.stderr).toBe("");
+    expect(envOf(join(dir, "k6.env"))).toMatchObject({ AGENTAPI_TOKEN: TOKEN, AGENTAPI_HEADERS: HEADERS });
+    // The environment wins over .env, even set empty (as docker compose does).
+    const empty = run(join(dir, "run-tests.sh"), ["--dry-run"], { env: { ...env, AGENTAPI_TOKEN: "" }, input: "" });
+    expect(empty.stdout).toContain("AGENTAPI_TOKEN=\n");
+    expect(empty.stdout).toContain("AGENTAPI_HEADERS=*** (set, from .env)\n");
+  });
+
+  it("--docker hands settings and secrets to docker compose in its environment, none on its command line", () => {
+    const dir = sandbox("docker", { ".env": 'INFLUXDB_TOKEN=x\nAGENTAPI_HEADERS=\'{"X-Only-In-Dotenv":"v"}\'\n' });
+    recorder(dir, "docker", 'case "$1" in info) echo 28.0.0; exit 0 ;; esac; [ "$2" = version ] && exit 0');
+    const result = run(join(dir, "run-tests.sh"), ["--docker", "--max-prompts", "5"], {
+      env: {
+        ...cleanEnv(),
+        PATH: `${join(dir, "bin")}:${process.env.PATH ?? ""}`,
+        TESTID: "20260101-000000-d0c4",
+        AGENTAPI_TOKEN: TOKEN,
+      },
+      input: "",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const argv = readFileSync(join(dir, "docker.argv"), "utf8").trim().split("\n");
+    expect(argv).toEqual(["compose", "--profile", "load", "run", "--rm", "--build", "--no-TTY", "k6"]);
+    const env = envOf(join(dir, "docker.env"));
+    expect(env).toMatchObject({ AGENTAPI_TOKEN: TOKEN, MAX_PROMPTS: "5" });
+    // A secret only in .env is left to compose, which reads .env itself (docker-compose.yml `${AGENTAPI_HEADERS:-}`).
+    expect(env).not.toHaveProperty("AGENTAPI_HEADERS");
+    expect(result.stdout).not.toContain(TOKEN);
+  });
+
+  it.each(SECRET_KEYS)(".env.NAME may not hold %s: one line naming it, exit 2, its value never echoed", (key) => {
+    const staging = `${readFileSync(repoPath(".env.staging"), "utf8")}${key}=${key === "AGENTAPI_TOKEN" ? TOKEN : HEADERS}\n`;
+    const dir = sandbox(`env-file-${key}`, { ".env.staging": staging });
+    const result = run(join(dir, "run-tests.sh"), ["--env", "staging", "--dry-run"], {
+      env: { ...cleanEnv(), TESTID: "20260101-000000-5ec7" },
+      input: "",
+    });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(ownLines(result)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^run-tests\\.sh: \\.env\\.staging:\\d+: ${key} is a secret: export it in the environment or put it in the git-ignored \\.env`,
+        ),
+      ),
+    ]);
+    for (const leak of [TOKEN, HEADER_VALUE]) expect(result.stderr).not.toContain(leak);
+  });
+
+  it("an unknown key in .env.NAME is named, never its value (it may be a secret in the wrong file)", () => {
+    const dir = sandbox("env-file-unknown", { ".env.local": `PROFILE=local\nINFLUXDB_TOKEN=${TOKEN}\n` });
+    const result = run(join(dir, "run-tests.sh"), ["--dry-run"], { env: cleanEnv(), input: "" });
+    expect(result.status).toBe(1);
+    expect(ownLines(result)).toEqual([
+      expect.stringMatching(/\.env\.local:2: only .*MAX_PROMPTS may be set there \(got 'INFLUXDB_TOKEN'\)$/),
+    ]);
+    expect(result.stderr).not.toContain(TOKEN);
   });
 });
 

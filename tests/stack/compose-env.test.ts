@@ -85,7 +85,9 @@ function runTestsVars(args: string[]): Record<string, string> {
       delete env[key];
     }
   }
-  for (const key of ["TESTID", "CONFIRM_PRODUCTION", "K6_BIN", "STUB_AGENTS"]) delete env[key];
+  for (const key of ["TESTID", "CONFIRM_PRODUCTION", "CONFIRM_PROMPTS", "MAX_PROMPTS", "K6_BIN", "STUB_AGENTS"]) {
+    delete env[key];
+  }
   const result = run("./run-tests.sh", [...args, "--dry-run"], { env, input: "" });
   expect(result.stderr).toBe("");
   expect(result.status).toBe(0);
@@ -94,18 +96,24 @@ function runTestsVars(args: string[]): Record<string, string> {
     const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
     if (!match) continue;
     const [, key, value] = match as unknown as [string, string, string];
+    // Secrets are printed masked ("*** (set, …)"): not values to hand on.
+    if (value.startsWith("***")) continue;
     if (value !== "" || ["AGENTAPI_URL_TEMPLATE", "AGENTS", "AGENTAPI_URLS"].includes(key)) vars[key] = value;
   }
   return vars;
 }
 
+/**
+ * A service's environment as its container gets it: compose parses the YAML first and interpolates the values it
+ * holds, so a value may be any text (a JSON object such as AGENTAPI_HEADERS stays a string).
+ */
 function containerEnv(service: string, vars: Record<string, string | undefined>): Record<string, string> {
-  const compose: unknown = parse(interpolate(readText("docker-compose.yml"), vars));
+  const compose: unknown = parse(readText("docker-compose.yml"));
   if (!isRecord(compose) || !isRecord(compose.services)) throw new Error("no services");
   const svc = compose.services[service];
   if (!isRecord(svc) || !isRecord(svc.environment)) throw new Error(`${service}: no environment map`);
   const text = (v: unknown): string =>
-    typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : "";
+    typeof v === "string" ? interpolate(v, vars) : typeof v === "number" || typeof v === "boolean" ? String(v) : "";
   return Object.fromEntries(Object.entries(svc.environment).map(([k, v]) => [k, text(v)]));
 }
 
@@ -232,6 +240,25 @@ describe("docker-compose.yml interpolated from a fresh .env", () => {
     expect(loadK6Config(containerEnv("k6", dotEnv)).timeScale).toBe(1);
     const vars = runTestsVars(["--docker", "--time-scale", "0.1"]);
     expect(loadK6Config(containerEnv("k6", { ...dotEnv, ...vars })).timeScale).toBe(0.1);
+  });
+
+  it("MAX_PROMPTS, CONFIRM_PROMPTS and the AgentAPI credentials reach the k6 container; unset, none of them", () => {
+    const none = loadK6Config(containerEnv("k6", dotEnv));
+    expect(none).toMatchObject({ maxPrompts: null, confirmPrompts: false, agentApiHeaders: {} });
+    const vars = runTestsVars(["--docker", "--max-prompts", "40", "--yes"]);
+    expect(vars).toMatchObject({ MAX_PROMPTS: "40", CONFIRM_PROMPTS: "yes" });
+    // The secrets are not in run-tests.sh's printout: compose takes them from the environment (or .env) itself.
+    const secrets = { AGENTAPI_TOKEN: "tok-1", AGENTAPI_HEADERS: '{"Coder-Session-Token":"s-1","X-Team":"load"}' };
+    const env = containerEnv("k6", { ...dotEnv, ...vars, ...secrets });
+    expect(env.AGENTAPI_HEADERS).toBe(secrets.AGENTAPI_HEADERS);
+    const config = loadK6Config(env);
+    expect(config.maxPrompts).toBe(40);
+    expect(config.confirmPrompts).toBe(true);
+    expect(config.agentApiHeaders).toEqual({
+      Authorization: "Bearer tok-1",
+      "Coder-Session-Token": "s-1",
+      "X-Team": "load",
+    });
   });
 
   it("run-tests.sh's overrides reach the k6 container", () => {

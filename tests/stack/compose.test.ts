@@ -12,6 +12,9 @@ import { isRecord, readText, repoPath } from "./repo";
 
 type Service = NonNullable<ComposeSpecification["services"]>[string];
 
+/** The AgentAPI credentials: secrets the k6 suite reads, optional (run-tests.sh SECRET_KEYS). */
+const OPTIONAL_SECRETS = ["AGENTAPI_TOKEN", "AGENTAPI_HEADERS"];
+
 const COMPOSE_FILE = "docker-compose.yml";
 const composeText = readText(COMPOSE_FILE);
 const composeData: unknown = parse(composeText);
@@ -230,6 +233,13 @@ describe("the stack's services", () => {
     }
   });
 
+  it("k6 gets the prompt budget, CONFIRM_PROMPTS and the AgentAPI credentials, empty unless set", () => {
+    const env = environment("k6");
+    for (const key of ["MAX_PROMPTS", "CONFIRM_PROMPTS", ...OPTIONAL_SECRETS]) {
+      expect(env[key], key).toBe(`\${${key}:-}`);
+    }
+  });
+
   it("k6 drives the stub's fleet by default, one agent per VU; the fleet keys default only when unset", () => {
     const k6 = environment("k6");
     // `-`, not `:-`: run-tests.sh passes them empty to mean "no fleet" when BASE_URL names one server.
@@ -241,19 +251,22 @@ describe("the stack's services", () => {
 });
 
 describe("no secret is written in compose or committed env files", () => {
-  const SECRET_KEY = /TOKEN|PASSWORD|SECRET|API_KEY/;
+  const SECRET_KEY = /TOKEN|PASSWORD|SECRET|API_KEY|HEADERS/;
 
-  it("every secret-looking variable in compose is a required interpolation without a default", () => {
+  it("every secret-looking variable in compose is a required interpolation, or an optional one defaulting to empty", () => {
     let checked = 0;
     for (const [name, svc] of Object.entries(composeFile().services ?? {})) {
       if (!isRecord(svc.environment)) continue;
       for (const [key, value] of Object.entries(svc.environment)) {
         if (!SECRET_KEY.test(key)) continue;
         checked += 1;
-        expect(String(value), `${name}.${key}`).toMatch(/^\$\{[A-Z0-9_]+:\?[^}]*\}$/);
+        // The stack's own secrets are required (make up generates them); the AgentAPI credentials are optional
+        // (most targets need none), passed through from the environment or .env, with no default of their own.
+        if (OPTIONAL_SECRETS.includes(key)) expect(String(value), `${name}.${key}`).toBe(`\${${key}:-}`);
+        else expect(String(value), `${name}.${key}`).toMatch(/^\$\{[A-Z0-9_]+:\?[^}]*\}$/);
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(5);
+    expect(checked).toBeGreaterThanOrEqual(8);
   });
 
   it("no long random-looking literal (a token) appears anywhere in compose", () => {
@@ -278,6 +291,8 @@ describe("no secret is written in compose or committed env files", () => {
       "THINK_TIME_SCALE",
       "TIME_SCALE",
       "CONFIRM_PRODUCTION",
+      "MAX_PROMPTS",
+      "CONFIRM_PROMPTS",
       "BASE_URL",
       "AGENTAPI_URL_TEMPLATE",
       "AGENTS",
@@ -295,11 +310,24 @@ describe("no secret is written in compose or committed env files", () => {
     const realReadme = readText("infra/agentapi-real/README.md");
     const realKnobs = new Set(["AGENTAPI_REAL_PORT", "FAKE_AGENT_THINK_MS"]);
     for (const knob of realKnobs) expect(realReadme, `infra/agentapi-real/README.md documents ${knob}`).toContain(knob);
+    // Optional settings are documented as commented lines (`# NAME=…`): `make up` copies them as they are.
+    const commented = new Set([...readText(".env.example").matchAll(/^# ?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
     const referenced = new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!));
     const undocumented = [...referenced].filter(
-      (name) => !(name in example) && !perRun.has(name) && !realKnobs.has(name),
+      (name) => !(name in example) && !commented.has(name) && !perRun.has(name) && !realKnobs.has(name),
     );
     expect(undocumented).toEqual([]);
+  });
+
+  it(".env.example documents the AgentAPI credentials commented out and empty, so .env never gets a made-up one", () => {
+    const example = parseEnvFile(".env.example");
+    const text = readText(".env.example");
+    for (const key of OPTIONAL_SECRETS) {
+      expect(example, key).not.toHaveProperty(key);
+      expect(text, key).toMatch(new RegExp(`^# ${key}=`, "m"));
+    }
+    expect(text).toMatch(/^# AGENTAPI_TOKEN=$/m);
+    expect(text).toMatch(/\.env \(git-ignored\)/);
   });
 
   it(".env.local, .env.staging and .env.production hold targets and profiles only", () => {
@@ -316,7 +344,13 @@ describe("no secret is written in compose or committed env files", () => {
       "AUTH_URL",
       "MCP_URL",
       "AGENT_ONLY",
+      "MAX_PROMPTS",
     ]);
+    // run-tests.sh accepts exactly these (ENV_FILE_KEYS) and refuses the secrets there.
+    const script = readText("run-tests.sh");
+    const envFileKeys = /^readonly ENV_FILE_KEYS="([^"]*)"$/m.exec(script)?.[1]?.split(" ");
+    expect(new Set(envFileKeys)).toEqual(allowed);
+    expect(/^readonly SECRET_KEYS="([^"]*)"$/m.exec(script)?.[1]?.split(" ")).toEqual(OPTIONAL_SECRETS);
     for (const [file, profile] of [
       [".env.local", "local"],
       [".env.staging", "staging"],
@@ -329,6 +363,14 @@ describe("no secret is written in compose or committed env files", () => {
         file,
       ).toEqual([]);
     }
+  });
+
+  it(".env.staging and .env.production carry a prompt budget for their real agents; .env.local none", () => {
+    const budget = (file: string) => parseEnvFile(file).MAX_PROMPTS;
+    expect(budget(".env.staging")).toMatch(/^[1-9]\d*$/);
+    expect(budget(".env.production")).toMatch(/^[1-9]\d*$/);
+    expect(Number(budget(".env.production"))).toBeLessThanOrEqual(Number(budget(".env.staging")));
+    expect(budget(".env.local")).toBeUndefined();
   });
 
   it(".gitignore keeps .env out of git and .env.example in", () => {

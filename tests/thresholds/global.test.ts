@@ -59,6 +59,11 @@ describeInflux("global thresholds over every runner's samples", () => {
       PROFILE: "local",
       SCENARIOS: "list_tools",
       AGENT_ONLY: "true",
+      // A fleet as large as the run (list_tools peaks at 150 VUs): each VU its own agent, the fleet form of the rows.
+      AGENTAPI_URL_TEMPLATE: "http://agent-{agent}.fleet.test",
+      AGENTS: "150",
+      // Not vitest's own BASE_URL ("/", Vite's), which the CLI would otherwise inherit.
+      BASE_URL: "http://agent-1.fleet.test",
     };
   }, 60_000);
 

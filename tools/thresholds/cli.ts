@@ -1,15 +1,28 @@
 // `npm run thresholds -- --testid X [--instance K]`: the project's threshold table judged over all runners' samples
 // of a run in InfluxDB (k6-operator judges each runner alone). Rows are selected as the run selected them, from the
-// same environment (PROFILE, SCENARIOS, AGENT_ONLY, AGENT_BUDGET_SCALE). Exits like k6: 0 every threshold held,
+// same environment (PROFILE, SCENARIOS, AGENT_ONLY, AGENT_BUDGET_SCALE, VUS_FACTOR and the targets, which tell whether
+// VUs shared agents). Exits like k6: 0 every threshold held,
 // 99 one was breached, 2 bad input (one line on stderr).
 import { loadConfig, ConfigError } from "../../k6/src/config";
-import { scaleAgentBudgets, selectThresholds } from "../../k6/src/thresholds";
+import { buildScenarios } from "../../k6/src/profiles";
+import { runThresholds } from "../../k6/src/run-thresholds";
 import { createInfluxReader, InfluxError } from "../influx/index";
 import { evaluateRun, type GlobalOutcome } from "./evaluate";
 
 const USAGE = "usage: npm run thresholds -- --testid <id> [--instance <k>]";
-/** The run's settings that decide which rows it had and their agent budgets. */
-const RUN_SETTINGS = ["PROFILE", "SCENARIOS", "AGENT_ONLY", "AGENT_BUDGET_SCALE", "CONFIRM_PRODUCTION"] as const;
+/** What selects, shapes and scales the rows: the profile and scenarios, and the targets (agents shared or not). */
+const RUN_SETTINGS = [
+  "PROFILE",
+  "SCENARIOS",
+  "AGENT_ONLY",
+  "AGENT_BUDGET_SCALE",
+  "CONFIRM_PRODUCTION",
+  "VUS_FACTOR",
+  "BASE_URL",
+  "AGENTAPI_URL_TEMPLATE",
+  "AGENTS",
+  "AGENTAPI_URLS",
+] as const;
 
 function fail(message: string): never {
   process.stderr.write(`thresholds: ${message}\n`);
@@ -49,10 +62,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   let rows;
   try {
-    // Only what selects and scales the rows: the targets' URLs play no part here.
+    // Only what selects, shapes and scales the rows.
     const env = Object.fromEntries(RUN_SETTINGS.map((name) => [name, process.env[name]]));
     const config = loadConfig({ ...env, TESTID: args.testid });
-    rows = scaleAgentBudgets(selectThresholds(config.scenarios, config.agentOnly), config.agentBudgetScale);
+    rows = runThresholds(config, buildScenarios(config.profile, config.scenarios, config.vusFactor)).rows;
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;

@@ -1,7 +1,13 @@
 // Client for the AgentAPI surface (coder/agentapi's HTTP contract): /status, /messages, /message.
 // The /events stream lives in clients/events.ts (xk6-sse) and clients/events.poll.ts (stock k6).
+// Every request carries the run's AgentAPI credentials (AGENTAPI_TOKEN, AGENTAPI_HEADERS: config.agentApiHeaders).
 
-import { send, type Reply } from "./http";
+import http from "k6/http";
+import { metrics } from "../metrics";
+import { REFERENCE_TARGET_HEADER } from "../names";
+import { agentUrlName } from "../config";
+import { config } from "../run-config";
+import { REQUEST_TIMEOUT, send, type Reply } from "./http";
 import {
   isMessagesBody,
   isOkBody,
@@ -17,9 +23,23 @@ export interface StatusReply {
   body: StatusBody | null;
 }
 
+/** Static names: one series per endpoint however many agents the fleet has (config.ts agentUrlName). */
+const NAME = agentUrlName(config.agents);
+const STATUS = { endpoint: "status", name: `${NAME}/status`, headers: config.agentApiHeaders } as const;
+const MESSAGES = { endpoint: "messages", name: `${NAME}/messages`, headers: config.agentApiHeaders } as const;
+const MESSAGE = {
+  endpoint: "message",
+  name: `${NAME}/message`,
+  alsoExpected: [500],
+  headers: config.agentApiHeaders,
+} as const;
+
+/** GET /status. An answer that says `stable` also times idle_status_duration: no send held that read up. */
 export function getStatus(baseUrl: string): StatusReply {
-  const reply = send("GET", `${baseUrl}/status`, undefined, { endpoint: "status" });
-  return { reply, body: reply.status === 200 && isStatusBody(reply.json) ? reply.json : null };
+  const reply = send("GET", `${baseUrl}/status`, undefined, STATUS);
+  const body = reply.status === 200 && isStatusBody(reply.json) ? reply.json : null;
+  if (body !== null && body.status === "stable") metrics.idleStatusDuration.add(reply.res.timings.duration);
+  return { reply, body };
 }
 
 export interface MessagesReply {
@@ -28,7 +48,7 @@ export interface MessagesReply {
 }
 
 export function getMessages(baseUrl: string): MessagesReply {
-  const reply = send("GET", `${baseUrl}/messages`, undefined, { endpoint: "messages" });
+  const reply = send("GET", `${baseUrl}/messages`, undefined, MESSAGES);
   return { reply, body: reply.status === 200 && isMessagesBody(reply.json) ? reply.json : null };
 }
 
@@ -46,14 +66,11 @@ export interface SendReply {
 
 const BUSY_REASON = /waiting for user input/i;
 
+/** POST /message type user: a prompt (counted in prompts_sent, whatever the answer). */
 export function sendMessage(baseUrl: string, content: string): SendReply {
   // 500 is declared expected because the busy answer is a 500; a 500 that is not "busy" still fails the check.
-  const reply = send(
-    "POST",
-    `${baseUrl}/message`,
-    { content, type: "user" },
-    { endpoint: "message", alsoExpected: [500] },
-  );
+  const reply = send("POST", `${baseUrl}/message`, { content, type: "user" }, MESSAGE);
+  metrics.promptsSent.add(1);
   let outcome: SendOutcome = "rejected";
   if (reply.status === 200 && isOkBody(reply.json) && reply.json.ok) {
     outcome = "accepted";
@@ -75,4 +92,57 @@ export function idsAscending(body: MessagesBody): boolean {
     if (!prev || !cur || cur.id <= prev.id) return false;
   }
   return true;
+}
+
+/** What setup() learns from one server's GET /status. */
+export interface ServerProbe {
+  url: string;
+  /** HTTP status; 0 when the server could not be reached. */
+  status: number;
+  /** k6's error for a request without a response. */
+  error: string;
+  /** The answer was an agent status (200 with upstream's body). */
+  agentStatus: boolean;
+  /** The answer came from the reference target (REFERENCE_TARGET_HEADER), not a real AgentAPI. */
+  reference: boolean;
+}
+
+/** Servers asked at once per http.batch (k6 runs a batch's requests in parallel, `batchPerHost` per host). */
+const PROBE_BATCH = 100;
+
+/**
+ * One GET /status per server, with the run's credentials, in parallel batches. Tagged `kind: probe` and without an
+ * `endpoint`, so a fleet's worth of setup probes does not count in the endpoint and call latency thresholds.
+ */
+export function probeServers(urls: ReadonlyArray<string>): ServerProbe[] {
+  const params = {
+    headers: { Accept: "application/json", ...config.agentApiHeaders },
+    tags: { name: "setup: GET /status", kind: "probe" },
+    timeout: REQUEST_TIMEOUT,
+  };
+  const probes: ServerProbe[] = [];
+  for (let i = 0; i < urls.length; i += PROBE_BATCH) {
+    const chunk = urls.slice(i, i + PROBE_BATCH);
+    const responses = http.batch(
+      chunk.map((url) => ["GET", `${url}/status`, null, params] as [string, string, null, typeof params]),
+    );
+    chunk.forEach((url, j) => {
+      const res = responses[j];
+      if (res === undefined) return;
+      let body: unknown;
+      try {
+        body = res.status === 200 && typeof res.body === "string" ? JSON.parse(res.body) : undefined;
+      } catch {
+        body = undefined;
+      }
+      probes.push({
+        url,
+        status: res.status,
+        error: res.error,
+        agentStatus: isStatusBody(body),
+        reference: res.headers[REFERENCE_TARGET_HEADER] !== undefined,
+      });
+    });
+  }
+  return probes;
 }

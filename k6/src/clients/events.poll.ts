@@ -4,7 +4,7 @@
 import { sleep } from "k6";
 import { getMessages, getStatus } from "./agentapi";
 import type { InitialState } from "./events-state";
-import { isReplyAfter, type TurnObservation, type WatchObservation } from "./watch-state";
+import { deliveryTime, isReplyAfter, type TurnObservation, type WatchObservation } from "./watch-state";
 
 export const EVENTS_TRANSPORT: InitialState["transport"] = "polling";
 
@@ -80,8 +80,8 @@ export function watchEvents(baseUrl: string, watchMs: number): WatchObservation 
       const before = last.get(m.id);
       if (!first && before !== m.time) {
         seen.events++;
-        const sent = Date.parse(m.time);
-        if (Number.isFinite(sent)) seen.lagsMs.push(Math.max(0, Date.now() - sent));
+        const sent = deliveryTime(m);
+        if (sent !== null) seen.lagsMs.push(Math.max(0, Date.now() - sent));
       }
       last.set(m.id, m.time);
     }

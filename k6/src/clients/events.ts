@@ -4,11 +4,20 @@
 
 import sse, { type SseResponse } from "k6/x/sse";
 import { metrics } from "../metrics";
+import { agentUrlName } from "../config";
+import { config } from "../run-config";
 import { isMessageUpdate, isStatusChange, type AgentStatus } from "../lib/guards";
 import type { InitialState } from "./events-state";
-import { isReplyAfter, type TurnObservation, type WatchObservation } from "./watch-state";
+import { deliveryTime, isReplyAfter, type TurnObservation, type WatchObservation } from "./watch-state";
 
 export const EVENTS_TRANSPORT: InitialState["transport"] = "xk6-sse";
+
+/** Every stream's request: the SSE Accept header, the run's AgentAPI credentials, the endpoint and kind tags. */
+const STREAM_PARAMS = {
+  method: "GET",
+  headers: { Accept: "text/event-stream", ...config.agentApiHeaders },
+  tags: { endpoint: "events", kind: "stream", name: `${agentUrlName(config.agents)}/events` },
+};
 
 /** Stop reading after this many events even if no status_change came (a misbehaving target must not hang the VU). */
 const MAX_EVENTS = 500;
@@ -35,42 +44,38 @@ export function readInitialState(baseUrl: string): InitialState {
   const started = Date.now();
   const seen: Reading = { firstEventMs: null, messages: 0, events: 0, agentStatus: null, error: null, closing: false };
 
-  const res = sse.open(
-    `${baseUrl}/events`,
-    { method: "GET", headers: { Accept: "text/event-stream" }, tags: { endpoint: "events", kind: "stream" } },
-    (client) => {
-      const close = (): void => {
-        seen.closing = true;
-        client.close();
-      };
-      client.on("event", (event) => {
-        seen.events++;
-        if (seen.firstEventMs === null) seen.firstEventMs = Date.now() - started;
-        const data = parse(event.data);
-        if (event.name === "message_update" && isMessageUpdate(data)) {
-          seen.messages++;
-        } else if (event.name === "status_change" && isStatusChange(data)) {
-          // The initial state ends with the status; everything after it is live traffic.
-          seen.agentStatus = data.status;
-          close();
-          return;
-        } else if (event.name === "message_update" || event.name === "status_change") {
-          seen.error = `malformed ${event.name} event`;
-          close();
-          return;
-        }
-        // Other upstream events (agent_error, screen updates) are allowed but not part of the state.
-        if (seen.events >= MAX_EVENTS) close();
-      });
-      client.on("error", (e) => {
-        // Closing the body makes xk6-sse's reader fail, and that failure may still reach this handler: it is the
-        // close we asked for, not a stream error.
-        if (seen.closing) return;
-        seen.error = e.error();
+  const res = sse.open(`${baseUrl}/events`, STREAM_PARAMS, (client) => {
+    const close = (): void => {
+      seen.closing = true;
+      client.close();
+    };
+    client.on("event", (event) => {
+      seen.events++;
+      if (seen.firstEventMs === null) seen.firstEventMs = Date.now() - started;
+      const data = parse(event.data);
+      if (event.name === "message_update" && isMessageUpdate(data)) {
+        seen.messages++;
+      } else if (event.name === "status_change" && isStatusChange(data)) {
+        // The initial state ends with the status; everything after it is live traffic.
+        seen.agentStatus = data.status;
         close();
-      });
-    },
-  );
+        return;
+      } else if (event.name === "message_update" || event.name === "status_change") {
+        seen.error = `malformed ${event.name} event`;
+        close();
+        return;
+      }
+      // Other upstream events (agent_error, screen updates) are allowed but not part of the state.
+      if (seen.events >= MAX_EVENTS) close();
+    });
+    client.on("error", (e) => {
+      // Closing the body makes xk6-sse's reader fail, and that failure may still reach this handler: it is the
+      // close we asked for, not a stream error.
+      if (seen.closing) return;
+      seen.error = e.error();
+      close();
+    });
+  });
 
   metrics.totalRequests.add(1, { endpoint: "events" });
   if (seen.firstEventMs !== null) metrics.sseTimeToFirstEvent.add(seen.firstEventMs);
@@ -104,23 +109,19 @@ function stream(
   onError: (message: string) => void,
 ): { res: SseResponse; closedByUs: boolean } {
   let closedByUs = false;
-  const res = sse.open(
-    `${baseUrl}/events`,
-    { method: "GET", headers: { Accept: "text/event-stream" }, tags: { endpoint: "events", kind: "stream" } },
-    (client) => {
-      const close: Close = () => {
-        closedByUs = true;
-        client.close();
-      };
-      client.on("event", (event) => onEvent(event.name, parse(event.data), close));
-      client.on("error", (e) => {
-        // Closing the body makes xk6-sse's reader fail; that is the close we asked for, not a stream error.
-        if (closedByUs) return;
-        onError(e.error());
-        close();
-      });
-    },
-  );
+  const res = sse.open(`${baseUrl}/events`, STREAM_PARAMS, (client) => {
+    const close: Close = () => {
+      closedByUs = true;
+      client.close();
+    };
+    client.on("event", (event) => onEvent(event.name, parse(event.data), close));
+    client.on("error", (e) => {
+      // Closing the body makes xk6-sse's reader fail; that is the close we asked for, not a stream error.
+      if (closedByUs) return;
+      onError(e.error());
+      close();
+    });
+  });
   metrics.totalRequests.add(1, { endpoint: "events" });
   if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events" });
   return { res, closedByUs };
@@ -159,8 +160,8 @@ export function watchTurn(baseUrl: string, prompt: string, sentAt: number, bound
 }
 
 /**
- * Watch an agent's events for up to `watchMs` (a browser tab on a running agent): count live events, measure each
- * message update's delivery lag, and close when the agent turns stable or at the first event past the watch. An idle
+ * Watch an agent's events for up to `watchMs` (a browser tab on a running agent): count live events, measure the
+ * delivery lag of each agent message update, and close when the agent turns stable or at the first event past the watch. An idle
  * agent (stable when the state was rebuilt) is not watched: nothing would come, and xk6-sse cannot time out.
  */
 export function watchEvents(baseUrl: string, watchMs: number): WatchObservation {
@@ -181,8 +182,8 @@ export function watchEvents(baseUrl: string, watchMs: number): WatchObservation 
       }
       seen.events++;
       if (name === "message_update" && isMessageUpdate(data)) {
-        const sent = Date.parse(data.time);
-        if (Number.isFinite(sent)) seen.lagsMs.push(Math.max(0, now() - sent));
+        const sent = deliveryTime(data);
+        if (sent !== null) seen.lagsMs.push(Math.max(0, now() - sent));
       } else if (name === "status_change" && isStatusChange(data) && data.status === "stable") {
         close();
         return;

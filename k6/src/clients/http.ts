@@ -18,7 +18,7 @@ export interface CallOptions {
   endpoint: Endpoint;
   /** Static `name` tag for URLs with ids or query strings (keeps InfluxDB series few). */
   name?: string;
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
   /** Sent as `Authorization: Bearer …`. */
   bearer?: string;
   /** Statuses besides 2xx/3xx that are an expected outcome here (e.g. 401 when probing a revoked token). */

@@ -18,7 +18,7 @@ export interface WatchObservation {
   observedBy: ObservedBy;
   /** Live events (after the initial state) the watch saw. */
   events: number;
-  /** Receive time − the message's time, for each live message update. */
+  /** Receive time − the message's time, for each live agent message update (deliveryTime). */
   lagsMs: number[];
   /** The stream ended before the watch did (server closed it, network error). */
   dropped: boolean;
@@ -29,4 +29,17 @@ export interface WatchObservation {
 /** A message update worth timing: an agent message after the prompt's user message. */
 export function isReplyAfter(userId: number | null, id: number, role: string): boolean {
   return role === "agent" && userId !== null && id > userId;
+}
+
+/**
+ * When a live message update was emitted, as its `time` says — for agent messages only. Upstream stamps an agent
+ * message with the snapshot that changed it, and emits the update on that same snapshot (lib/screentracker
+ * pty_conversation.go updateLastAgentMessageLocked), so receive − time is the delivery lag. A user message carries the
+ * time its send began but is emitted when the send completes (≈ 1.1 s later): its time says nothing of delivery.
+ * null for user messages and unparseable times.
+ */
+export function deliveryTime(update: { role: string; time: string }): number | null {
+  if (update.role !== "agent") return null;
+  const time = Date.parse(update.time);
+  return Number.isFinite(time) ? time : null;
 }

@@ -50,8 +50,11 @@ function counterFigure(label: string, key: string, m: SummaryMetric | undefined,
   };
 }
 
-/** The Agents figures, in reading order. Sub-metrics (by observed_by, by reason) only when the summary has them. */
-export function agentFigures(data: SummaryData): AgentFigure[] {
+/**
+ * The Agents figures, in reading order. Sub-metrics (by observed_by, by reason) only when the summary has them.
+ * `promptBudget` (MAX_PROMPTS) puts the prompts sent against it.
+ */
+export function agentFigures(data: SummaryData, promptBudget: number | null = null): AgentFigure[] {
   const m = (key: string): SummaryMetric | undefined => data.metrics[key];
   const figures: AgentFigure[] = [
     trendFigure("turn duration p50 / p95 / p99", "agent_turn_duration", m("agent_turn_duration"), [
@@ -73,6 +76,15 @@ export function agentFigures(data: SummaryData): AgentFigure[] {
     .join(", ");
   figures.push(
     counterFigure("turn failures", "agent_turn_failures", m("agent_turn_failures"), reasons ? `: ${reasons}` : ""),
+  );
+  const withheld = m("prompts_withheld")?.values.count ?? 0;
+  figures.push(
+    counterFigure(
+      "prompts sent",
+      "prompts_sent",
+      m("prompts_sent"),
+      promptBudget === null ? ", no budget" : ` of a budget of ${promptBudget}, ${withheld} withheld`,
+    ),
   );
   figures.push(counterFigure("busy refusals", "agent_busy_total", m("agent_busy_total")));
   figures.push(counterFigure("watcher events", "watcher_events", m("watcher_events")));

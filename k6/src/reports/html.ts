@@ -49,8 +49,8 @@ function thresholdRows(results: ThresholdResult[]): string {
     .join("\n");
 }
 
-function agentsTable(data: SummaryData): string {
-  const rows = agentFigures(data)
+function agentsTable(data: SummaryData, promptBudget: number | null): string {
+  const rows = agentFigures(data, promptBudget)
     .map(
       (f) =>
         `<tr><td>${escapeMarkup(f.label)}</td><td class="num">${escapeMarkup(f.value)}</td><td><code>${escapeMarkup(f.key)}</code></td></tr>`,
@@ -204,7 +204,7 @@ ${latencyTable(endpoints, "endpoint")}
 ${p95Chart(scenarios, limits, "p95 latency per scenario")}
 ${latencyTable(scenarios, "scenario")}
 <h2>Agents</h2>
-${agentsTable(data)}
+${agentsTable(data, meta.promptBudget)}
 <h2>Custom metrics</h2>
 ${customMetricsTable(data)}
 <h2>Checks</h2>

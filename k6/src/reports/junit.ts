@@ -41,7 +41,7 @@ export function renderJunit(raw: SummaryData, meta: ReportMeta): string {
   const failures = results.filter((r) => !r.ok).length;
   const skipped = results.filter((r) => r.ok && r.noSamples).length;
   const seconds = (data.state.testRunDurationMs / 1000).toFixed(3);
-  const figures = agentFigures(data);
+  const figures = agentFigures(data, meta.promptBudget);
   const properties = [
     property("profile", meta.profile),
     property("testid", meta.testId),

@@ -9,4 +9,6 @@ export interface ReportMeta {
   eventsTransport: string;
   /** ISO time the report was generated. */
   generatedAt: string;
+  /** MAX_PROMPTS: the run's prompt budget, null without one (the Agents section shows prompts sent against it). */
+  promptBudget: number | null;
 }

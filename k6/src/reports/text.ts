@@ -68,7 +68,7 @@ export function renderText(raw: SummaryData, meta: ReportMeta, reportFiles: Read
   }
 
   out.push("", "AGENTS", `  ${AGENTS_NOTE}`);
-  for (const f of agentFigures(data)) out.push(`  ${pad(f.label, 36)}${f.value}`);
+  for (const f of agentFigures(data, meta.promptBudget)) out.push(`  ${pad(f.label, 36)}${f.value}`);
 
   out.push("", "CUSTOM METRICS");
   for (const spec of CUSTOM_METRICS) {

@@ -1,5 +1,5 @@
 // Journey 7 — agent_conversation: one turn with a coding agent, as its user lives it. Wait for the agent to be
-// ready (stable), prompt it, watch the reply stream until the agent is stable again, find the reply in /messages,
+// ready (stable), prompt it (if the prompt budget allows; else only read the conversation), watch the reply stream until the agent is stable again, find the reply in /messages,
 // then read it (think). Records the agent turn, timed from the moment the accepted prompt was sent:
 // agent_turn_duration (→ stable again), agent_first_output (→ first agent output, tagged observed_by sse|poll),
 // agent_turns, agent_turn_failures (tag reason).
@@ -14,6 +14,8 @@ import { think } from "../lib/think";
 import { metrics } from "../metrics";
 import { agentUrl } from "../agent-target";
 import { agentTurnBoundMs } from "../agent-budget";
+import { mayPrompt, scenarioIteration } from "../prompt-budget";
+import { PROMPT_THINK_SECONDS } from "../prompt-plan";
 import type { TurnObservation } from "../clients/watch-state";
 import type { AgentMessage } from "../lib/guards";
 
@@ -46,6 +48,13 @@ export function agentConversation(): void {
     return;
   }
 
+  if (!mayPrompt(scenarioIteration())) {
+    // The run's prompts are spent: the user only reads the conversation.
+    checkMessages(getMessages(agentUrl()));
+    think(...PROMPT_THINK_SECONDS.agent_conversation);
+    return;
+  }
+
   const prompt = `${PROMPTS[iteration() % PROMPTS.length] ?? PROMPTS[0]} (k6 vu ${vuId()} turn ${iteration()})`;
   // A turn is timed from the moment the prompt is sent (what its user feels: upstream's send alone takes ≈ 1.1 s),
   // and counted only when the agent accepted it.
@@ -70,5 +79,5 @@ export function agentConversation(): void {
   if (!repliedTo(r.body ? r.body.messages : [], prompt)) metrics.agentTurnFailures.add(1, { reason: "reply_missing" });
 
   // Reading the reply and deciding what to ask next.
-  think(5, 15);
+  think(...PROMPT_THINK_SECONDS.agent_conversation);
 }

@@ -1,6 +1,6 @@
 // Journey 6 — mixed_workload: one operation per iteration, weighted like real use: 30 status, 20 messages,
-// 20 send message, 15 OAuth init, 10 refresh of the VU's own config, 5 SSE subscription. Agent-only runs keep
-// the AgentAPI operations (same relative weights).
+// 20 send message, 15 OAuth init, 10 refresh of the VU's own config, 5 SSE subscription (mixed-schedule.ts). Agent-only
+// runs keep the AgentAPI operations (same relative weights). A prompt the budget does not allow becomes a read.
 
 import { group } from "k6";
 import { getMessages, sendMessage } from "../clients/agentapi";
@@ -11,28 +11,21 @@ import { agentStatusStep, ensureUserToken, refreshOwnConfig } from "../flows";
 import { createPkce } from "../lib/pkce";
 import { beginIteration, iteration, vuId } from "../lib/iteration";
 import { think } from "../lib/think";
-import { weightedCycle, type Weighted } from "../lib/weighted";
 import { metrics } from "../metrics";
 import { agentUrl } from "../agent-target";
+import { mayPrompt, scenarioIteration } from "../prompt-budget";
+import { PROMPT_THINK_SECONDS } from "../prompt-plan";
 import { config } from "../run-config";
+import { mixedSchedule, operationAt, promptOrdinal } from "./mixed-schedule";
 
-type Operation = "status" | "messages" | "send message" | "oauth init" | "refresh" | "events";
-
-export const OPERATION_WEIGHTS: ReadonlyArray<Weighted<Operation> & { broker: boolean }> = [
-  { action: "status", weight: 30, broker: false },
-  { action: "messages", weight: 20, broker: false },
-  { action: "send message", weight: 20, broker: false },
-  { action: "oauth init", weight: 15, broker: true },
-  { action: "refresh", weight: 10, broker: true },
-  { action: "events", weight: 5, broker: false },
-];
-
-const SCHEDULE = weightedCycle(OPERATION_WEIGHTS.filter((op) => !op.broker || !config.agentOnly));
+const SCHEDULE = mixedSchedule(config.agentOnly);
 
 export function mixedWorkload(): void {
   beginIteration();
-  // Each VU walks the schedule from its own offset (7 is coprime with the cycle lengths used here).
-  const operation = SCHEDULE[(iteration() + vuId() * 7) % SCHEDULE.length] ?? "status";
+  // The scenario's run-wide iteration number walks the cycle: concurrent VUs do different things.
+  const k = scenarioIteration();
+  let operation = operationAt(SCHEDULE, k);
+  if (operation === "send message" && !mayPrompt(promptOrdinal(SCHEDULE, k))) operation = "messages";
 
   switch (operation) {
     case "status":
@@ -59,7 +52,7 @@ export function mixedWorkload(): void {
       break;
   }
 
-  think(1, 5);
+  think(...PROMPT_THINK_SECONDS.mixed_workload);
 }
 
 function oauthInitOnly(): void {

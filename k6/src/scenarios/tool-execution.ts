@@ -1,6 +1,6 @@
 // Journey 3 — tool_execution: an MCP tools/call on the VU's session (the seed's five tasks, as tools), then an
-// agent prompt via POST /message when /status says the agent is stable, then GET /messages. "Agent busy" (one
-// agent per AgentAPI server) is counted in agent_busy_total and is not a failure.
+// agent prompt via POST /message when /status says the agent is stable (and the prompt budget allows it), then
+// GET /messages. "Agent busy" (one agent per AgentAPI server) is counted in agent_busy_total and is not a failure.
 
 import { group } from "k6";
 import { getMessages, sendMessage } from "../clients/agentapi";
@@ -11,6 +11,8 @@ import { beginIteration, iteration, vuId } from "../lib/iteration";
 import { think } from "../lib/think";
 import { metrics } from "../metrics";
 import { agentUrl } from "../agent-target";
+import { mayPrompt, scenarioIteration } from "../prompt-budget";
+import { PROMPT_THINK_SECONDS } from "../prompt-plan";
 import { config } from "../run-config";
 
 /** The seed's five tasks: what a user would ask the agent, and the MCP tool that does it. */
@@ -44,7 +46,7 @@ export function toolExecution(): void {
   const status = agentStatusStep();
 
   let prompt: string | undefined;
-  if (status !== null && status.status === "stable") {
+  if (status !== null && status.status === "stable" && mayPrompt(scenarioIteration())) {
     const content = `${task.prompt} (k6 vu ${vuId()} iteration ${iteration()})`;
     const r = sendMessage(agentUrl(), content);
     checkSendMessage(r);
@@ -58,5 +60,5 @@ export function toolExecution(): void {
 
   checkMessages(getMessages(agentUrl()), prompt);
 
-  think(3, 8);
+  think(...PROMPT_THINK_SECONDS.tool_execution);
 }

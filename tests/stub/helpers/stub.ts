@@ -82,6 +82,8 @@ export async function waitForStatus(base: string, status: "running" | "stable", 
 
 export interface SseStream {
   events: EventSourceMessage[];
+  /** When each event arrived (Date.now(), wall clock like upstream's message times), in the order of `events`. */
+  receivedAt: number[];
   response: Response;
   /** Resolves once `predicate` holds for the events received so far. */
   until(predicate: (events: EventSourceMessage[]) => boolean, timeoutMs?: number): Promise<EventSourceMessage[]>;
@@ -94,10 +96,12 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   const abort = new AbortController();
   const response = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: abort.signal });
   const events: EventSourceMessage[] = [];
+  const receivedAt: number[] = [];
   const waiters = new Set<() => void>();
   const parser = createParser({
     onEvent: (event) => {
       events.push(event);
+      receivedAt.push(Date.now());
       for (const wake of waiters) wake();
     },
   });
@@ -115,6 +119,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   void ended.then(() => (done = true));
   return {
     events,
+    receivedAt,
     response,
     ended,
     close: () => abort.abort(),

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { REFERENCE_TARGET_HEADER } from "../../../../k6/src/names";
 import type { StubConfig } from "../config";
 import { MessageRejected } from "../agent/conversation";
 import { HttpProblem, type ProblemBody } from "../problem";
@@ -55,6 +56,13 @@ export async function registerAgentApi(
 ): Promise<void> {
   // The Host/CORS gates and fault injection run in one onRequest hook that stub.ts installs (request-gate.ts).
   const { fleet } = deps;
+
+  // The one header upstream does not send: it tells the k6 suite this is the reference target, where prompts cost
+  // nothing (against anything else the prompting journeys need MAX_PROMPTS or a confirmation).
+  app.addHook("onRequest", (_request, reply, done) => {
+    reply.header(REFERENCE_TARGET_HEADER, "agentapi-stub");
+    done();
+  });
 
   // Upstream reads JSON bodies only: a text/plain body is an unsupported media type (415), not a string.
   app.removeContentTypeParser("text/plain");

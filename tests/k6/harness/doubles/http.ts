@@ -169,6 +169,16 @@ function recordRequest(
   rt.bytesReceived += m.bytesReceived;
 }
 
+/** One request of http.batch in k6's array form: [method, url, body, params]. */
+type BatchRequest = [method: string, url: string, body?: string | null, params?: Params | null];
+
+/** k6 sends a batch's requests in parallel; this double sends them one after the other (same responses, in order). */
+export function batch(requests: BatchRequest[]): Response[] {
+  if (!Array.isArray(requests))
+    throw new Error("the harness's http.batch takes an array of [method, url, body, params]");
+  return requests.map(([method, url, body, params]) => request(method, url, body, params));
+}
+
 export const get = (url: string, params?: Params | null): Response => request("GET", url, null, params);
 export const post = (url: string, body?: string | null, params?: Params | null): Response =>
   request("POST", url, body, params);
@@ -180,4 +190,4 @@ export const del = (url: string, body?: string | null, params?: Params | null): 
   request("DELETE", url, body, params);
 export const head = (url: string, params?: Params | null): Response => request("HEAD", url, null, params);
 
-export default { request, get, post, put, patch, del, head, expectedStatuses, setResponseCallback };
+export default { request, batch, get, post, put, patch, del, head, expectedStatuses, setResponseCallback };
