@@ -15,11 +15,15 @@ GRAFANA_URL := http://localhost:$(GRAFANA_PORT)
 # TIME_SCALE=0.1 (the profile's shape in a tenth of the time), BASE_URL=http://host.docker.internal:3284 (one
 # server; plus OAUTH_BASE_URL/AUTH_URL/MCP_URL, AGENT_ONLY=true), and the fleet: by default each VU gets its own
 # agent of the stub's (docker-compose.yml STUB_AGENTS); AGENTS=n, AGENTAPI_URL_TEMPLATE=url-with-{agent},
-# AGENTAPI_URLS=u1,u2 (a bigger stub fleet: `make up STUB_AGENTS=n`, then `make load AGENTS=n`).
+# AGENTAPI_URLS=u1,u2 (a bigger stub fleet: `make up STUB_AGENTS=n`, then `make load AGENTS=n`). MAX_PROMPTS=n caps
+# the run's user prompts; CONFIRM_PROMPTS=yes prompts real agents without one (make exports command-line variables
+# to the recipe). The secrets AGENTAPI_TOKEN and AGENTAPI_HEADERS are never written into the recipe: export them or
+# put them in .env (git-ignored), where docker compose reads them.
 LOAD_FLAGS := $(strip $(if $(PROFILE),--profile $(PROFILE)) $(if $(SCENARIOS),--scenario $(SCENARIOS)) \
 	$(if $(VUS_FACTOR),--vus-factor $(VUS_FACTOR)) $(if $(TIME_SCALE),--time-scale $(TIME_SCALE)) \
 	$(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(AGENTAPI_URL_TEMPLATE),--agent-url-template '$(AGENTAPI_URL_TEMPLATE)') \
-	$(if $(AGENTS),--agents $(AGENTS)) $(if $(AGENTAPI_URLS),--agent-urls $(AGENTAPI_URLS)))
+	$(if $(AGENTS),--agents $(AGENTS)) $(if $(AGENTAPI_URLS),--agent-urls $(AGENTAPI_URLS)) \
+	$(if $(MAX_PROMPTS),--max-prompts $(MAX_PROMPTS)))
 
 .PHONY: help up load smoke test down clean logs build ps compare baseline rollup
 
@@ -28,6 +32,7 @@ help: ## list the targets
 	@echo
 	@echo "usage: make <target> [PROFILE=smoke|local|staging|production] [SCENARIOS=a,b] [VUS_FACTOR=n] [TIME_SCALE=0.1]"
 	@echo "                     [BASE_URL=url] [AGENTS=n] [AGENTAPI_URL_TEMPLATE=url-with-{agent}] [AGENTAPI_URLS=u1,u2]"
+	@echo "                     [MAX_PROMPTS=n] [CONFIRM_PROMPTS=yes]  (AGENTAPI_TOKEN, AGENTAPI_HEADERS: export or .env)"
 	@echo
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-17s %s\n", $$1, $$2}'
 
@@ -37,7 +42,7 @@ up: ## start InfluxDB, Grafana and the reference target (healthy), creating .env
 	@$(COMPOSE) up -d --build --wait
 	@echo "Stack is up. Grafana: $(GRAFANA_URL) (dashboard: $(GRAFANA_URL)/d/agentapi-load)"
 
-load: ## run the k6 suite in Docker against the stack; prints the dashboard link for this run's testid
+load: ## run the k6 suite in Docker against the stack (MAX_PROMPTS=n: prompt budget); prints this run's dashboard link
 	@./scripts/require-stack.sh
 	@./run-tests.sh --docker --monitor $(LOAD_FLAGS)
 

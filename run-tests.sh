@@ -11,8 +11,10 @@ cd "$(dirname "$0")"
 readonly SCENARIO_NAMES="authentication mcp_connection tool_execution list_tools disconnect mixed_workload agent_conversation event_watchers"
 readonly PROFILE_NAMES="smoke local staging production"
 readonly ENV_NAMES="local staging production"
-# The only keys an .env.<name> file may set (targets and profile; never secrets).
-readonly ENV_FILE_KEYS="PROFILE SCENARIOS VUS_FACTOR TIME_SCALE BASE_URL AGENTAPI_URL_TEMPLATE AGENTS AGENTAPI_URLS OAUTH_BASE_URL AUTH_URL MCP_URL AGENT_ONLY"
+# The only keys an .env.<name> file may set (targets, profile and prompt budget; never secrets).
+readonly ENV_FILE_KEYS="PROFILE SCENARIOS VUS_FACTOR TIME_SCALE BASE_URL AGENTAPI_URL_TEMPLATE AGENTS AGENTAPI_URLS OAUTH_BASE_URL AUTH_URL MCP_URL AGENT_ONLY MAX_PROMPTS"
+# The AgentAPI credentials: from the environment or the git-ignored .env only, never on a command line or printed.
+readonly SECRET_KEYS="AGENTAPI_TOKEN AGENTAPI_HEADERS"
 readonly TARGET_KEYS="BASE_URL OAUTH_BASE_URL AUTH_URL MCP_URL"
 
 usage() {
@@ -38,16 +40,24 @@ Options:
                     the stack's stub fleet, which must have at least N agents (make up STUB_AGENTS=N)
   --agent-urls LIST a fleet as a comma list of AgentAPI base URLs (sets AGENTAPI_URLS)
   --agent-only      drive only the AgentAPI endpoints (for a real `agentapi server`); sets AGENT_ONLY=true
+  --max-prompts N   send at most N user prompts in the whole run (a whole number >= 0; sets MAX_PROMPTS)
   --docker          run k6 in the project's image (docker compose) instead of a local k6
   --monitor         stream metrics to InfluxDB and watch them in Grafana (starts both when needed)
-  --yes             confirm a production run (same as CONFIRM_PRODUCTION=yes)
+  --yes             confirm a production run and prompts to real agents without a budget (CONFIRM_PRODUCTION=yes,
+                    CONFIRM_PROMPTS=yes)
   --dry-run         print the resolved settings and the k6 command, run nothing
   -h, --help        show this help
 
 Environment (flags win over the environment, which wins over .env.NAME): PROFILE, SCENARIOS, VUS_FACTOR,
 TIME_SCALE, BASE_URL, AGENTAPI_URL_TEMPLATE, AGENTS, AGENTAPI_URLS, OAUTH_BASE_URL, AUTH_URL, MCP_URL, AGENT_ONLY,
-TESTID (default: a fresh one), CONFIRM_PRODUCTION, K6_BIN (local k6 binary, default k6), COMPARE_GATE (1: a
-regression against baselines/<profile>.json fails the run with exit 1; default: the comparison only reports).
+MAX_PROMPTS, TESTID (default: a fresh one), CONFIRM_PRODUCTION, CONFIRM_PROMPTS, K6_BIN (local k6 binary, default
+k6), COMPARE_GATE (1: a regression against baselines/<profile>.json fails the run with exit 1; default: the
+comparison only reports).
+
+Secrets: AGENTAPI_TOKEN (sent as Authorization: Bearer) and AGENTAPI_HEADERS (a JSON object of headers, e.g.
+{"Coder-Session-Token":"..."}) go on every AgentAPI request. Export them, or put them in the git-ignored .env
+(single-quote the JSON there); never in .env.NAME (refused) nor on a command line. k6 reads them from its
+environment; --dry-run shows only whether they are set.
 
 Targets: under --docker, with no BASE_URL and no fleet given, each VU gets its own agent of the stack's stub fleet
 (docker-compose.yml: STUB_AGENTS agents, AGENTS of them used). A BASE_URL (flag, environment or .env.NAME) means
@@ -91,6 +101,7 @@ flag_agent_url_template=""
 flag_agents=""
 flag_agent_urls=""
 flag_agent_only=false
+flag_max_prompts=""
 use_docker=false
 monitor=false
 confirmed=false
@@ -123,6 +134,8 @@ while [ "$#" -gt 0 ]; do
     --agent-urls) need_value "$1" "$#" "${2:-}" && flag_agent_urls=$2 && shift 2 ;;
     --agent-urls=*) flag_agent_urls=${1#*=} && shift ;;
     --agent-only) flag_agent_only=true && shift ;;
+    --max-prompts) need_value "$1" "$#" "${2:-}" && flag_max_prompts=$2 && shift 2 ;;
+    --max-prompts=*) flag_max_prompts=${1#*=} && shift ;;
     --docker) use_docker=true && shift ;;
     --monitor) monitor=true && shift ;;
     --yes) confirmed=true && shift ;;
@@ -143,9 +156,12 @@ while IFS= read -r line || [ -n "$line" ]; do
   case "$line" in '' | '#'*) continue ;; esac
   key=${line%%=*}
   value=${line#*=}
-  if [ "$key" = "$line" ] || ! one_of "$key" "$ENV_FILE_KEYS"; then
-    die "$env_file:$line_no: only ${ENV_FILE_KEYS// /, } may be set there (got '$line')"
+  # Name the key, never echo the line: it may hold a secret pasted in the wrong file.
+  if one_of "$key" "$SECRET_KEYS"; then
+    usage_error "$env_file:$line_no: $key is a secret: export it in the environment or put it in the git-ignored .env, never in $env_file"
   fi
+  [ "$key" != "$line" ] || die "$env_file:$line_no: not a KEY=value line"
+  one_of "$key" "$ENV_FILE_KEYS" || die "$env_file:$line_no: only ${ENV_FILE_KEYS// /, } may be set there (got '$key')"
   is_set "$key" || export "$key=$value"
 done <"$env_file"
 
@@ -158,6 +174,8 @@ done <"$env_file"
 [ -n "$flag_agents" ] && export AGENTS="$flag_agents"
 [ -n "$flag_agent_urls" ] && export AGENTAPI_URLS="$flag_agent_urls"
 [ "$flag_agent_only" = true ] && export AGENT_ONLY=true
+[ -n "$flag_max_prompts" ] && export MAX_PROMPTS="$flag_max_prompts"
+[ "$confirmed" = true ] && export CONFIRM_PROMPTS=yes
 export PROFILE="${PROFILE:-local}"
 
 one_of "$PROFILE" "$PROFILE_NAMES" || usage_error "--profile must be one of: ${PROFILE_NAMES// /, } (got '$PROFILE')"
@@ -180,6 +198,10 @@ if [ -n "${TIME_SCALE:-}" ]; then
   if [[ ! $TIME_SCALE =~ ^(1([.]0*)?|0?[.][0-9]+)$ ]] || [[ $TIME_SCALE =~ ^0?[.]0*$ ]]; then
     usage_error "--time-scale must be a number in (0, 1], e.g. 0.1 (got '$TIME_SCALE')"
   fi
+fi
+
+if [ -n "${MAX_PROMPTS:-}" ] && [[ ! $MAX_PROMPTS =~ ^[0-9]+$ ]]; then
+  usage_error "--max-prompts must be a whole number >= 0 (got '$MAX_PROMPTS')"
 fi
 
 if [ -n "${AGENT_ONLY:-}" ]; then
@@ -229,6 +251,34 @@ elif [ -n "${AGENTAPI_URLS:-}" ] || [ -n "${BASE_URL:-}" ] || [ "$use_docker" = 
   fi
   export AGENTAPI_URL_TEMPLATE="" AGENTS=""
 fi
+
+# ---- AgentAPI credentials (secrets) ------------------------------------------------------------------------------------
+# Never on a command line (argv shows in `ps` and in --dry-run's command): a local k6 reads them from its environment
+# (`k6 run` puts the system environment in __ENV), docker compose hands them to the k6 container from this
+# environment or, when unset here, from .env. For a local k6 this script reads .env the same way.
+dotenv_value() { # dotenv_value KEY: KEY's last value in .env, without one pair of surrounding quotes
+  local value
+  value=$(sed -n "s/^$1=//p" .env 2>/dev/null | tail -n 1)
+  case "$value" in
+    \'*\') value=${value#\'} && value=${value%\'} ;;
+    \"*\") value=${value#\"} && value=${value%\"} ;;
+  esac
+  printf '%s' "$value"
+}
+for key in $SECRET_KEYS; do
+  origin=""
+  if is_set "$key"; then
+    eval "[ -z \"\${$key}\" ]" || origin="the environment"
+  elif [ -f .env ]; then
+    value=$(dotenv_value "$key")
+    if [ -n "$value" ]; then
+      origin=.env
+      [ "$use_docker" = true ] || export "$key=$value"
+    fi
+  fi
+  printf -v "secret_origin_$key" "%s" "$origin"
+done
+unset value
 
 # ---- production needs an explicit yes -------------------------------------------------------------------------------
 if [ "$PROFILE" = production ] || [ "$env_name" = production ]; then
@@ -281,8 +331,14 @@ fi
 
 if [ "$dry_run" = true ]; then
   echo "env=${env_name} docker=${use_docker} monitor=${monitor}"
-  for key in TESTID PROFILE SCENARIOS VUS_FACTOR TIME_SCALE AGENT_ONLY CONFIRM_PRODUCTION REPORT_DIR $TARGET_KEYS; do
+  for key in TESTID PROFILE SCENARIOS VUS_FACTOR TIME_SCALE AGENT_ONLY MAX_PROMPTS CONFIRM_PRODUCTION CONFIRM_PROMPTS \
+    REPORT_DIR $TARGET_KEYS; do
     eval "printf '%s=%s\n' \"\$key\" \"\${$key:-}\""
+  done
+  # Secrets: whether they are set and where from, never their values.
+  for key in $SECRET_KEYS; do
+    eval "origin=\${secret_origin_$key}"
+    if [ -n "$origin" ]; then echo "${key}=*** (set, from ${origin})"; else echo "${key}="; fi
   done
   # The fleet keys only when set: unset means docker-compose.yml's default (the stub fleet), empty means none.
   for key in AGENTAPI_URL_TEMPLATE AGENTS AGENTAPI_URLS; do

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # `make k8s-load PARALLELISM=4 IMAGE=registry.example.com/agentapi-load-k6:1.8.1`: one distributed run of the k6
 # suite on Kubernetes with k6-operator v1.6.0. Renders the manifests (scripts/k8s-render.ts: a TestRun with
-# PARALLELISM runners, its settings and script ConfigMaps, the InfluxDB Secret when INFLUXDB_TOKEN is set), applies
-# them, waits for the TestRun to finish, saves each runner's log under reports/<testid>/instance-<k>/, prints the
-# Grafana link for the run's one testid, then gives the run's verdict over all runners: `npm run thresholds --
-# --testid <testid>` (k6-operator judges thresholds on each runner alone).
+# PARALLELISM runners, its settings and script ConfigMaps, the InfluxDB Secret when INFLUXDB_TOKEN is set, the
+# run's AgentAPI credentials Secret when AGENTAPI_TOKEN or AGENTAPI_HEADERS is set), applies them, waits for the
+# TestRun to finish, deletes the run's credentials Secret, saves each runner's log under
+# reports/<testid>/instance-<k>/, prints the Grafana link for the run's one testid, then gives the run's verdict over
+# all runners: `npm run thresholds -- --testid <testid>` (k6-operator judges thresholds on each runner alone).
 #
 # Knobs (environment or make variables): PARALLELISM (default 4), IMAGE (required), NAMESPACE (default: kubectl's),
 # TESTID (default: a fresh one), INFLUXDB_TOKEN (renders the Secret; else it must exist), GRAFANA_URL, K8S_TIMEOUT
 # (seconds to wait, default 7200), K8S_POLL_SECONDS (default 10), and every setting k8s-render reads: PROFILE,
 # SCENARIOS, VUS_FACTOR, TIME_SCALE, BASE_URL, AGENTAPI_URL_TEMPLATE, AGENTS, AGENTAPI_URLS, OAUTH_BASE_URL,
-# AUTH_URL, MCP_URL, AGENT_ONLY, INFLUXDB_ADDR, INFLUXDB_ORG, INFLUXDB_BUCKET, REPORTS_PVC.
-# --dry-run: render and print the manifests, touch no cluster (no kubectl needed).
+# AUTH_URL, MCP_URL, AGENT_ONLY, MAX_PROMPTS, CONFIRM_PROMPTS, INFLUXDB_ADDR, INFLUXDB_ORG, INFLUXDB_BUCKET,
+# REPORTS_PVC. Secrets (INFLUXDB_TOKEN, AGENTAPI_TOKEN, AGENTAPI_HEADERS) only from the environment; never printed.
+# --dry-run: render and print the manifests with every Secret value redacted, touch no cluster (no kubectl needed).
 #
 # Exit status: 0 the run finished and the global verdict passed; 2 bad usage or configuration (also: the Secret is
 # missing, the TestRun exists already); 3 kubectl is not installed; 4 the cluster is unreachable or k6-operator's
@@ -84,7 +86,10 @@ fi
 manifest=$(mktemp "${TMPDIR:-/tmp}/agentapi-load-k8s.XXXXXX")
 trap 'rm -f "$manifest"' EXIT
 render_status=0
-node --import tsx scripts/k8s-render.ts --out "$manifest" || render_status=$?
+render_args=(--out "$manifest")
+# What is printed never holds a secret's value: the dry run's manifests are for reading.
+[ "$dry_run" = false ] || render_args+=(--redact)
+node --import tsx scripts/k8s-render.ts "${render_args[@]}" || render_status=$?
 case "$render_status" in
   0) ;;
   2) exit 2 ;;
@@ -93,6 +98,7 @@ esac
 name=$(sed -n 's/^# Rendered by scripts\/k8s-render\.ts: TestRun \([a-z0-9-]*\),.*/\1/p' "$manifest")
 label=$(sed -n 's/^ *agentapi-load\/testid: *//p' "$manifest" | head -n 1)
 [ -n "$name" ] || fail 1 "the rendered manifests name no TestRun"
+credentials_secret=$(sed -n 's/^# AgentAPI credentials: Secret \([a-z0-9-]*\) .*/\1/p' "$manifest")
 
 if [ "$dry_run" = true ]; then
   cat "$manifest"
@@ -125,6 +131,12 @@ while :; do
   sleep "$poll_s"
 done
 
+# The runners read their credentials when they started: the run's Secret need not outlive it.
+if [ -n "$credentials_secret" ]; then
+  "${kube[@]}" delete secret "$credentials_secret" --ignore-not-found >/dev/null 2>&1 ||
+    echo "k8s-load: could not delete Secret ${credentials_secret}: kubectl delete secret ${credentials_secret}" >&2
+fi
+
 # ---- each runner: its log (the text summary) and its exit status ----------------------------------------------------
 broken=0
 for k in $(seq 1 "$PARALLELISM"); do
@@ -147,7 +159,7 @@ done
 echo
 echo "testid:    ${TESTID}"
 echo "dashboard: ${dashboard_url}"
-echo "clean up:  kubectl delete testrun,configmap -l agentapi-load/testid=${label}${NAMESPACE:+ -n ${NAMESPACE}}"
+echo "clean up:  kubectl delete testrun,configmap,secret -l agentapi-load/testid=${label}${NAMESPACE:+ -n ${NAMESPACE}}"
 [ "$stage" = error ] && fail 5 "TestRun $name ended in stage 'error': kubectl describe testrun $name"
 [ "$broken" -eq 0 ] || fail 5 "${broken} runner(s) did not run to the end: see their logs"
 

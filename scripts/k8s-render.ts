@@ -4,6 +4,8 @@
 // Base: deploy/k6-operator/testrun.yaml (the TestRun) and deploy/k6-operator/settings.yaml (the run's settings).
 // Rendered, in order:
 //   Secret    agentapi-load-influxdb          only when INFLUXDB_TOKEN is set (else create it: README.md)
+//   Secret    <testrun>-agentapi              only when AGENTAPI_TOKEN or AGENTAPI_HEADERS is set: the AgentAPI
+//                                             credentials of this run (else agentapi-load-agentapi, optional)
 //   ConfigMap <testrun>-settings              the base settings + this run's values (TESTID, PROFILE, targets, …)
 //   ConfigMap agentapi-load-script-<sha256>   k6/dist/main.js, named by its content like kustomize's
 //                                             configMapGenerator (immutable; a new bundle gets a new name)
@@ -15,8 +17,11 @@
 //
 // Settings come from the environment (the names of k6/README.md and settings.yaml; INFLUXDB_ADDR, INFLUXDB_ORG and
 // INFLUXDB_BUCKET stand for the K6_INFLUXDB_* keys), flags win. They are validated with the suite's own rules
-// (k6/src/config.ts): a bad value stops here with the line k6 would print. Exit status: 0 rendered, 2 bad usage or
-// configuration, 1 anything else (e.g. no bundle: run `npm run build`).
+// (k6/src/config.ts): a bad value stops here with the line k6 would print. Secrets come from the environment only
+// (no flags): INFLUXDB_TOKEN, AGENTAPI_TOKEN, AGENTAPI_HEADERS go into Secrets, never a ConfigMap, and the runners
+// get them through envFrom (k6-operator puts every `env` entry on the initializer's command line); only their names
+// are printed. --redact writes "<redacted>" for every Secret value: output to read, not to apply.
+// Exit status: 0 rendered, 2 bad usage or configuration, 1 anything else (e.g. no bundle: run `npm run build`).
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -36,6 +41,13 @@ const BASE_SETTINGS_NAME = "agentapi-load-settings";
 const BASE_SCRIPT_NAME = "agentapi-load-script";
 export const SECRET_NAME = "agentapi-load-influxdb";
 export const SECRET_KEY = "K6_INFLUXDB_TOKEN";
+/** The AgentAPI credentials' Secret as testrun.yaml names it; a rendered run gets its own, <testrun>-agentapi. */
+export const AGENTAPI_SECRET_NAME = "agentapi-load-agentapi";
+/** The secret settings the k6 suite reads (k6/src/config.ts), each a key of that Secret. */
+export const AGENTAPI_SECRET_KEYS = ["AGENTAPI_TOKEN", "AGENTAPI_HEADERS"] as const;
+export type AgentApiSecretKey = (typeof AGENTAPI_SECRET_KEYS)[number];
+/** What --redact writes instead of a Secret's value. */
+export const REDACTED = "<redacted>";
 /** Where the runner image's k6 (user k6, WORKDIR /home/k6) writes REPORT_DIR=reports/<testid>. */
 const REPORTS_MOUNT = "/home/k6/reports";
 const TESTID_LABEL = "agentapi-load/testid";
@@ -61,6 +73,10 @@ export interface RenderInput {
   settings: Record<string, string>;
   /** The InfluxDB token: rendered into the Secret when given. */
   influxdbToken?: string;
+  /** The AgentAPI credentials: rendered into the run's own Secret when any is given (never into a ConfigMap). */
+  agentApiSecrets?: Partial<Record<AgentApiSecretKey, string>>;
+  /** Write REDACTED for every Secret value (for printing, e.g. k8s-load --dry-run; not for applying). */
+  redactSecrets?: boolean;
   /** A PersistentVolumeClaim for the report folders instead of an emptyDir. */
   reportsPvc?: string;
   /** The bundle's text (k6/dist/main.js). */
@@ -123,6 +139,14 @@ export function runnerPlan(
   return { runnerVus, largest };
 }
 
+/** Every envFrom secretRef named `from` → `to`. */
+function renameSecretRefs(envFrom: unknown, from: string, to: string): void {
+  for (const source of (Array.isArray(envFrom) ? envFrom : []) as Json[]) {
+    const ref = source.secretRef as Json | undefined;
+    if (ref?.name === from) ref.name = to;
+  }
+}
+
 /** Every configMapKeyRef / configMapRef named `from` → `to`, anywhere in the object. */
 function renameConfigMapRefs(node: unknown, from: string, to: string): void {
   if (Array.isArray(node)) {
@@ -169,10 +193,17 @@ export function render(input: RenderInput): Rendered {
   data.TESTID = input.testId;
   data.REPORT_DIR = `reports/${input.testId}`;
 
-  // The suite's own validation: what would stop k6 at start stops the rendering.
+  // The AgentAPI credentials that are set (empty means none); validated with the settings, kept out of them.
+  const agentApiSecrets: Record<string, string> = {};
+  for (const key of AGENTAPI_SECRET_KEYS) {
+    const value = input.agentApiSecrets?.[key];
+    if (value !== undefined && value.trim() !== "") agentApiSecrets[key] = value;
+  }
+
+  // The suite's own validation: what would stop k6 at start stops the rendering (its messages never show a secret).
   let config;
   try {
-    config = loadConfig(data);
+    config = loadConfig({ ...data, ...agentApiSecrets });
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
@@ -240,6 +271,9 @@ export function render(input: RenderInput): Rendered {
   const runnerMeta = (runner.metadata ?? {}) as Json;
   runner.metadata = { ...runnerMeta, labels: { ...(runnerMeta.labels as Json), ...labels } };
   renameConfigMapRefs(runner, BASE_SETTINGS_NAME, settingsName);
+  const agentApiSecretName = `${name}-agentapi`;
+  const hasAgentApiSecret = Object.keys(agentApiSecrets).length > 0;
+  if (hasAgentApiSecret) renameSecretRefs(runner.envFrom, AGENTAPI_SECRET_NAME, agentApiSecretName);
   const folders = n === 1 ? [""] : Array.from({ length: n }, (_, i) => `/instance-${i + 1}`);
   for (const init of (runner.initContainers ?? []) as Json[]) {
     init.image = input.image;
@@ -251,6 +285,7 @@ export function render(input: RenderInput): Rendered {
     );
   }
 
+  const secretValue = (value: string) => (input.redactSecrets === true ? REDACTED : value);
   const documents: Json[] = [];
   if (input.influxdbToken !== undefined && input.influxdbToken !== "") {
     documents.push({
@@ -262,14 +297,30 @@ export function render(input: RenderInput): Rendered {
         labels: { "app.kubernetes.io/name": "agentapi-load" },
       },
       type: "Opaque",
-      stringData: { [SECRET_KEY]: input.influxdbToken },
+      stringData: { [SECRET_KEY]: secretValue(input.influxdbToken) },
+    });
+  }
+  if (hasAgentApiSecret) {
+    // This run's own, labelled with its testid: deleted with the run's other objects, never reused by another run.
+    documents.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: meta(agentApiSecretName, { "app.kubernetes.io/component": "agentapi-credentials" }),
+      type: "Opaque",
+      stringData: Object.fromEntries(Object.entries(agentApiSecrets).map(([k, v]) => [k, secretValue(v)])),
     });
   }
   documents.push(settings, script, testRun);
 
   const header =
     `# Rendered by scripts/k8s-render.ts: TestRun ${name}, ${n} runner(s), testid ${input.testId}, image ${input.image}.\n` +
-    `# The largest VU id is ${plan.largest} (runners plan ${plan.runnerVus.join(", ")} VUs).\n`;
+    `# The largest VU id is ${plan.largest} (runners plan ${plan.runnerVus.join(", ")} VUs).\n` +
+    (hasAgentApiSecret
+      ? `# AgentAPI credentials: Secret ${agentApiSecretName} (${Object.keys(agentApiSecrets).join(", ")}).\n`
+      : "") +
+    (input.redactSecrets === true
+      ? `# Secret values are ${REDACTED} (--redact): for reading, not for kubectl apply.\n`
+      : "");
   const yaml = header + documents.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
   return { name, documents, yaml, largestVuId: plan.largest, runnerVus: plan.runnerVus, warnings };
 }
@@ -289,6 +340,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   "--agent-url-template": "AGENTAPI_URL_TEMPLATE",
   "--agents": "AGENTS",
   "--agent-urls": "AGENTAPI_URLS",
+  "--max-prompts": "MAX_PROMPTS",
   "--out": "OUT",
 };
 
@@ -308,8 +360,13 @@ export function inputFrom(
   scriptPath = BUNDLE,
 ): { input: RenderInput; out: string | undefined } {
   const values: Record<string, string | undefined> = { ...env };
+  let redact = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
+    if (arg === "--redact") {
+      redact = true;
+      continue;
+    }
     const [flag, inline] = arg.includes("=")
       ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
       : [arg];
@@ -355,6 +412,11 @@ export function inputFrom(
     ...(blank(values.TESTRUN_NAME) ? {} : { name: values.TESTRUN_NAME!.trim() }),
     ...(blank(values.REPORTS_PVC) ? {} : { reportsPvc: values.REPORTS_PVC!.trim() }),
     ...(blank(values.INFLUXDB_TOKEN) ? {} : { influxdbToken: values.INFLUXDB_TOKEN! }),
+    // From the environment only: a flag would put a secret on the command line.
+    agentApiSecrets: Object.fromEntries(
+      AGENTAPI_SECRET_KEYS.flatMap((key) => (blank(env[key]) ? [] : [[key, env[key]!]])),
+    ),
+    ...(redact ? { redactSecrets: true } : {}),
   };
   return { input, out: blank(values.OUT) ? undefined : values.OUT };
 }
@@ -366,10 +428,13 @@ function main(): void {
     if (out === undefined) process.stdout.write(rendered.yaml);
     else writeFileSync(out, rendered.yaml, { mode: 0o600 });
     for (const warning of rendered.warnings) console.error(`k8s-render: warning: ${warning}`);
+    // Secrets by name only, never their values.
+    const credentials = Object.keys(input.agentApiSecrets ?? {});
     console.error(
       `k8s-render: TestRun ${rendered.name}${input.namespace ? ` (namespace ${input.namespace})` : ""}: ` +
         `${input.parallelism} runner(s), testid ${input.testId}, largest VU id ${rendered.largestVuId}` +
-        `${input.influxdbToken ? "" : `; Secret ${SECRET_NAME} not rendered (INFLUXDB_TOKEN unset): it must exist`}`,
+        `${input.influxdbToken ? "" : `; Secret ${SECRET_NAME} not rendered (INFLUXDB_TOKEN unset): it must exist`}` +
+        `${credentials.length > 0 ? `; AgentAPI credentials (${credentials.join(", ")}) in Secret ${rendered.name}-agentapi` : ""}`,
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
