@@ -14,6 +14,14 @@ export type AgentTargets =
   | { readonly kind: "template"; readonly template: string; readonly agents: number }
   | { readonly kind: "list"; readonly urls: ReadonlyArray<string> };
 
+/**
+ * How the AgentAPI servers drive their agents (upstream's `transport` in GET /status): `pty` — a terminal, a send
+ * returns once the agent took the prompt (≈ 1.1 s); `acp` (`agentapi server --experimental-acp`) — the Agent Client
+ * Protocol, where a send lasts the agent's whole turn and holds the server's lock all along.
+ */
+export const TRANSPORTS = ["pty", "acp"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
 export interface Config {
   readonly profile: Profile;
   /** AgentAPI base URL, without a trailing slash (the fleet's first agent when a fleet is given). */
@@ -43,6 +51,8 @@ export interface Config {
   readonly maxPrompts: number | null;
   /** CONFIRM_PROMPTS=yes: prompting a target other than the reference one without a budget was confirmed. */
   readonly confirmPrompts: boolean;
+  /** AGENTAPI_TRANSPORT: the transport the run is planned for; setup() checks every server's /status says it. */
+  readonly transport: Transport;
 }
 
 export const DEFAULTS = {
@@ -273,6 +283,10 @@ export function loadConfig(env: Env, now: Date = new Date()): Config {
   const headers = agentApiHeaders(env, problems);
   const budget = maxPrompts(env, problems);
   const confirmPrompts = (env.CONFIRM_PROMPTS ?? "").trim() === "yes";
+  const transportName = (env.AGENTAPI_TRANSPORT ?? "").trim() || "pty";
+  if (!(TRANSPORTS as ReadonlyArray<string>).includes(transportName)) {
+    problems.push(`AGENTAPI_TRANSPORT must be one of ${TRANSPORTS.join(", ")} (got "${transportName}")`);
+  }
 
   let scenarios: ScenarioName[] = [...SCENARIO_NAMES];
   const filter = (env.SCENARIOS ?? "").trim();
@@ -323,6 +337,7 @@ export function loadConfig(env: Env, now: Date = new Date()): Config {
     agentApiHeaders: headers,
     maxPrompts: budget,
     confirmPrompts,
+    transport: transportName === "acp" ? "acp" : "pty",
   };
 }
 
@@ -348,7 +363,7 @@ export function describeConfig(config: Config): string {
     : `agentapi=${agentapi} auth=${config.authUrl} oauth=${config.oauthBaseUrl} mcp=${config.mcpUrl}`;
   return (
     `profile=${config.profile.name} scenarios=${config.scenarios.join(",")} vus_factor=${config.vusFactor} ` +
-    `${target} agentapi_credentials=${describeCredentials(config.agentApiHeaders)} ` +
+    `${target} transport=${config.transport} agentapi_credentials=${describeCredentials(config.agentApiHeaders)} ` +
     `max_prompts=${config.maxPrompts ?? "none"} testid=${config.testId} reports=${config.reportDir}`
   );
 }

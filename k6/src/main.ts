@@ -41,7 +41,8 @@ export const eventWatchers = asIteration(eventWatchersJourney);
 export const options: Options = {
   scenarios,
   thresholds: buildK6Thresholds(judged.rows, config.scenarios, config.profile.abortOnFail),
-  tags: { testid: config.testId },
+  // transport: one value per run (pty or acp), so the dashboards can say which one a run drove.
+  tags: { testid: config.testId, transport: config.transport },
   summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
   setupTimeout: "30s",
   teardownTimeout: "30s",
@@ -125,6 +126,13 @@ function checkServers(): boolean {
     if (!p.agentStatus) {
       abort(`setup: ${p.url}/status answered ${p.status} without an agent status; is BASE_URL an AgentAPI server?`);
     }
+    // The thresholds and journeys were planned for one transport before the run (k6 fixes them at init).
+    if (p.transport !== config.transport) {
+      abort(
+        `setup: AgentAPI at ${p.url} runs the ${p.transport ?? "unknown"} transport (its /status says so), but the ` +
+          `run is planned for ${config.transport}: set AGENTAPI_TRANSPORT=${p.transport ?? "pty"}`,
+      );
+    }
   }
   return probes.every((p) => p.reference);
 }
@@ -198,6 +206,7 @@ export function handleSummary(data: SummaryData): Record<string, string> {
       eventsTransport: EVENTS_TRANSPORT,
       generatedAt: new Date().toISOString(),
       promptBudget: config.maxPrompts,
+      setupCompleted: run !== null,
     },
     run && typeof run.reportDir === "string" ? run.reportDir : instanceReportDir(config.reportDir, runInstance()),
   );

@@ -35,7 +35,8 @@ export const CUSTOM_METRICS = [
   {
     name: "connection_failures",
     type: "counter",
-    description: "requests that got no HTTP response, and MCP connections that could not be set up",
+    description:
+      "requests that got no HTTP response (tag cause: refused, reset, timeout, dns, network), and MCP connections that could not be set up",
   },
   {
     name: "timeout_count",
@@ -82,6 +83,18 @@ export const CUSTOM_METRICS = [
     type: "trend",
     isTime: true,
     description: "GET /status answers that said stable: reads no send held up (the server's own read time)",
+  },
+  // Outages (a restart, an upgrade): seen by each VU on its own agent, run-wide, no per-agent tag (agent-health.ts).
+  {
+    name: "agent_recovery_time",
+    type: "trend",
+    isTime: true,
+    description: "a VU's first failed request to its agent (no answer, or 502/503/504) → its first answered one",
+  },
+  {
+    name: "agent_history_lost",
+    type: "counter",
+    description: "messages a VU had seen before an outage that are missing or changed after it",
   },
   // Prompts to the agents: what a budget (MAX_PROMPTS) caps and what it held back.
   {

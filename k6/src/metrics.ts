@@ -55,6 +55,8 @@ export const metrics = {
   disconnectDuration: new Trend("disconnect_duration", true),
   agentBusyTotal: new Counter("agent_busy_total"),
   idleStatusDuration: new Trend("idle_status_duration", true),
+  agentRecoveryTime: new Trend("agent_recovery_time", true),
+  agentHistoryLost: new Counter("agent_history_lost"),
   promptsSent: new Counter("prompts_sent"),
   promptsWithheld: new Counter("prompts_withheld"),
   sseTimeToFirstEvent: new Trend("sse_time_to_first_event", true),

@@ -13,13 +13,26 @@ import {
   type Endpoint,
   type ScenarioName,
 } from "./names";
+import type { Transport } from "./config";
 import type { AgentSharing } from "./sharing";
 
-/** What a row says instead where VUs share agents (sharing.ts): same key, other limits and reason. */
-export interface SharedVariant {
+/** What a row says instead in another topology: same key, other limits and reason. */
+export interface Variant {
   conditions: string[];
   why: string;
   agentTime?: boolean;
+}
+
+/**
+ * The topologies a row can differ in: VUs sharing agents (sharing.ts), the ACP transport (config.ts Transport), both.
+ * "dropped": the row does not apply there (what it measures cannot be observed), so the run does not judge it.
+ */
+export type Topology = "shared" | "acp" | "acp+shared";
+
+/** A run's topology, as resolveTopology reads it. */
+export interface RunTopology {
+  sharing: AgentSharing;
+  transport: Transport;
 }
 
 export interface ThresholdRow {
@@ -33,8 +46,11 @@ export interface ThresholdRow {
   abortOnFail?: boolean;
   /** Keep this row only when one of these scenarios runs, and (broker) only when the broker is in play. */
   requires?: { scenarios?: ReadonlyArray<ScenarioName>; broker?: boolean };
-  /** The row on agents shared by several VUs (one server for all VUs, a fleet smaller than the VU count). */
-  shared?: SharedVariant;
+  /**
+   * The row in other topologies: where VUs share agents (one server for all VUs, a fleet smaller than the VU count),
+   * on the ACP transport, or both (falling back to `acp`, then `shared`).
+   */
+  variants?: Partial<Record<Topology, Variant | "dropped">>;
 }
 
 const ALL: ReadonlyArray<ScenarioName> = SCENARIO_NAMES;
@@ -75,11 +91,31 @@ function endpointLatency(
  * send): a read waits at most one send. Where VUs share an agent, reads meet other VUs' sends by design, so a read
  * row's limit is one send's; the idle read row (idle_status_duration) still holds the server's own read time.
  */
-const READ_WAITS_ONE_SEND: SharedVariant = {
+const READ_WAITS_ONE_SEND: Variant = {
   conditions: ["p(95)<1500"],
   why:
     "VUs share an agent: a read that meets another VU's send waits for it (upstream's lock), and waits at most one " +
     "send (≈ 1.1 s); idle_status_duration still holds the read itself to 300 ms",
+  agentTime: true,
+};
+
+/**
+ * ACP (`agentapi server --experimental-acp`, x/acpio): Send blocks until the agent has finished the whole prompt and
+ * POST /message holds the server's write lock all along, so a read that meets a turn waits for the whole turn, and
+ * a second POST waits for it and then runs its own (upstream queues it; it is never refused as busy).
+ */
+const READ_WAITS_ONE_TURN: Variant = {
+  conditions: ["p(95)<6000"],
+  why:
+    "ACP, VUs share an agent: a read that meets another VU's prompt waits for the agent's whole turn (the send holds " +
+    "the lock until the prompt's response); idle_status_duration still holds the read itself to 300 ms",
+  agentTime: true,
+};
+const POST_IS_THE_TURN: Variant = {
+  conditions: ["p(95)<6000"],
+  why:
+    "ACP: a prompt's POST returns when the agent has finished the whole turn (the reference agent works ≤ 1.5 s, " +
+    "STUB_THINK_MS), and a POST that meets another's turn waits for it first (upstream queues it, never refuses it)",
   agentTime: true,
 };
 
@@ -98,6 +134,13 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
     why:
       "every API call: reads answer in ms, but prompts (up to ~1 in 5 calls in mixed_workload) take ≈ 1.1 s by " +
       "upstream's design, and a read that meets a send on its agent waits for it; the seed's 500/2000 ms predate that",
+    variants: {
+      acp: {
+        conditions: ["p(95)<6000", "p(99)<12000"],
+        why: "ACP: a prompt's POST lasts the agent's whole turn, and reads that meet one wait for it",
+        agentTime: true,
+      },
+    },
   },
   { metric: "http_req_failed", conditions: ["rate<0.01"], why: "the seed's error budget: 1 % of requests" },
   { metric: "checks", conditions: ["rate>0.99"], why: "the seed's: 99 % of checks pass" },
@@ -136,13 +179,19 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
   // project's, set from what each journey's calls cost.
   scenarioLatency("authentication", 300, "broker calls only (token, OAuth init/authorize/callback)", BROKER),
   scenarioLatency("mcp_connection", 600, "broker + MCP calls; MCP initialize builds a session", BROKER),
-  scenarioLatency("tool_execution", 1500, "one call in four is a prompt (≈ 1.1 s by upstream's design)"),
+  {
+    ...scenarioLatency("tool_execution", 1500, "one call in four is a prompt (≈ 1.1 s by upstream's design)"),
+    variants: { acp: POST_IS_THE_TURN },
+  },
   {
     ...scenarioLatency("list_tools", 400, "tools/list and /messages reads: no prompt"),
-    shared: READ_WAITS_ONE_SEND,
+    variants: { shared: READ_WAITS_ONE_SEND, "acp+shared": READ_WAITS_ONE_TURN },
   },
   scenarioLatency("disconnect", 300, "broker + MCP calls only", BROKER),
-  scenarioLatency("mixed_workload", 1500, "one call in five is a prompt (≈ 1.1 s by upstream's design)"),
+  {
+    ...scenarioLatency("mixed_workload", 1500, "one call in five is a prompt (≈ 1.1 s by upstream's design)"),
+    variants: { acp: POST_IS_THE_TURN },
+  },
 
   // Per endpoint: the seed's four, then the broker and MCP operations.
   {
@@ -153,7 +202,7 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
       "answered at once with no send in flight; each VU has its own agent, but watchers probe other agents and a " +
         "read that meets a send waits for it (≤ 1.1 s), so the limit leaves room for those few",
     ),
-    shared: READ_WAITS_ONE_SEND,
+    variants: { shared: READ_WAITS_ONE_SEND, "acp+shared": READ_WAITS_ONE_TURN },
   },
   {
     ...endpointLatency(
@@ -162,7 +211,7 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
       ["tool_execution", "list_tools", "mixed_workload", "agent_conversation"],
       "as /status: answered at once unless a send holds the agent's lock",
     ),
-    shared: READ_WAITS_ONE_SEND,
+    variants: { shared: READ_WAITS_ONE_SEND, "acp+shared": READ_WAITS_ONE_TURN },
   },
   {
     metric: "idle_status_duration",
@@ -172,7 +221,11 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
       "send and measures the server's own read — the same limit on one shared server and on a fleet",
     requires: { scenarios: ALL },
   },
-  { ...endpointLatency("message", 1500, PROMPTING_SCENARIOS, SEND_WHY), agentTime: true },
+  {
+    ...endpointLatency("message", 1500, PROMPTING_SCENARIOS, SEND_WHY),
+    agentTime: true,
+    variants: { acp: POST_IS_THE_TURN },
+  },
   endpointLatency("oauth_init", 500, ["authentication", "mcp_connection", "disconnect", "mixed_workload"]),
   endpointLatency("auth_token", 300, ["authentication", "mcp_connection", "disconnect"]),
   endpointLatency("oauth_authorize", 300, ["authentication", "mcp_connection", "disconnect"]),
@@ -239,6 +292,8 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
       "it costs an SSE connect (xk6-sse) or one 250 ms poll (stock k6)",
     agentTime: true,
     requires: { scenarios: ["agent_conversation"] },
+    // ACP: the VU's POST blocks until the turn is over, so the first chunk cannot be seen by the one who prompts.
+    variants: { acp: "dropped" },
   },
   {
     metric: "agent_turn_failures",
@@ -253,6 +308,8 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
       "agent message updates only (upstream stamps each with the snapshot that emits it; a user message carries " +
       "its send's start, not its emission): a change leaves on its 25 ms snapshot, delivery itself is milliseconds",
     requires: { scenarios: ["event_watchers"] },
+    // ACP stamps the agent message once, when the prompt is submitted, and never again: no emission time to read.
+    variants: { acp: "dropped" },
   },
   {
     metric: "sse_streams_dropped",
@@ -262,14 +319,30 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
   },
 ];
 
-/** The rows as they apply to the run's topology: where VUs share agents, each row's `shared` variant replaces it. */
-export function resolveSharing(rows: ReadonlyArray<ThresholdRow>, sharing: AgentSharing): ThresholdRow[] {
-  if (sharing === "own") return [...rows];
-  return rows.map((row) => {
-    if (row.shared === undefined) return row;
-    const { shared, agentTime: _own, ...rest } = row;
-    return { ...rest, ...shared };
-  });
+/** The variant of a row for a topology: ACP with shared agents falls back to ACP's, then to the shared one. */
+function variantFor(row: ThresholdRow, topology: RunTopology): Variant | "dropped" | undefined {
+  const v = row.variants;
+  if (v === undefined) return undefined;
+  if (topology.transport === "acp") {
+    return topology.sharing === "shared" ? (v["acp+shared"] ?? v.acp ?? v.shared) : v.acp;
+  }
+  return topology.sharing === "shared" ? v.shared : undefined;
+}
+
+/** The rows as they apply to the run's topology: each row's variant for it replaces the row, or drops it. */
+export function resolveTopology(rows: ReadonlyArray<ThresholdRow>, topology: RunTopology): ThresholdRow[] {
+  const out: ThresholdRow[] = [];
+  for (const row of rows) {
+    const variant = variantFor(row, topology);
+    if (variant === "dropped") continue;
+    if (variant === undefined) {
+      out.push(row);
+      continue;
+    }
+    const { variants: _all, agentTime: _own, ...rest } = row;
+    out.push({ ...rest, ...variant });
+  }
+  return out;
 }
 
 /** Multiply the agent-time limits (rows marked agentTime) by AGENT_BUDGET_SCALE. */

@@ -31,11 +31,14 @@ describe("k6/README.md", () => {
     for (const m of CUSTOM_METRICS) expect(readme).toContain(`| \`${m.name}\` | ${m.type}`);
   });
 
-  it("lists every threshold row with its conditions, and its conditions where VUs share agents", () => {
+  it("lists every threshold row with its conditions, and its conditions in every other topology", () => {
     for (const row of THRESHOLD_TABLE) {
       expect(readme).toContain(`| \`${thresholdKey(row)}\` | \`${row.conditions.join("`, `")}\` |`);
-      if (row.shared !== undefined) {
-        expect(readme).toContain(`| \`${thresholdKey(row)}\` | \`${row.shared.conditions.join("`, `")}\` | `);
+      for (const [topology, variant] of Object.entries(row.variants ?? {})) {
+        const conditions = variant === "dropped" ? "not judged" : `\`${variant.conditions.join("`, `")}\``;
+        expect(readme, `${thresholdKey(row)} (${topology})`).toContain(
+          `| \`${thresholdKey(row)}\` | ${topology} | ${conditions} | `,
+        );
       }
     }
   });

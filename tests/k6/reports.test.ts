@@ -21,6 +21,7 @@ const meta: ReportMeta = {
   eventsTransport: "xk6-sse",
   generatedAt: "2025-01-01T00:00:30.000Z",
   promptBudget: 40,
+  setupCompleted: true,
 };
 
 function sample(
@@ -142,6 +143,19 @@ describe("report renderers", () => {
     expect(renderHtml(passing, meta)).toContain("PASS — 7 of 7 thresholds met");
     expect(renderText(passing, meta, [])).toContain("agentapi-load PASSED: 7/7");
     expect(renderJunit(passing, meta)).not.toContain("<failure");
+  });
+
+  it("a run that setup stopped says ABORTED, not a pass on thresholds no journey fed", () => {
+    const passing: SummaryData = JSON.parse(JSON.stringify(data)) as SummaryData;
+    for (const m of Object.values(passing.metrics)) {
+      for (const t of Object.values(m.thresholds ?? {})) t.ok = true;
+    }
+    const aborted = { ...meta, setupCompleted: false };
+    expect(renderText(passing, aborted, [])).toContain("agentapi-load ABORTED in setup: no VU ran");
+    expect(renderText(passing, aborted, [])).not.toContain("PASSED");
+    expect(renderHtml(passing, aborted)).toContain("ABORTED — setup stopped the run");
+    expect(renderHtml(passing, aborted)).not.toContain("PASS —");
+    expect(renderJunit(passing, aborted)).toContain('name="setup" value="aborted: no VU ran"');
   });
 });
 

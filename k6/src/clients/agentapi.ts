@@ -3,6 +3,8 @@
 // Every request carries the run's AgentAPI credentials (AGENTAPI_TOKEN, AGENTAPI_HEADERS: config.agentApiHeaders).
 
 import http from "k6/http";
+import { agentUrl } from "../agent-target";
+import { noteAgentAnswer, noteMessages } from "../agent-health";
 import { metrics } from "../metrics";
 import { REFERENCE_TARGET_HEADER } from "../names";
 import { agentUrlName } from "../config";
@@ -37,6 +39,7 @@ const MESSAGE = {
 /** GET /status. An answer that says `stable` also times idle_status_duration: no send held that read up. */
 export function getStatus(baseUrl: string): StatusReply {
   const reply = send("GET", `${baseUrl}/status`, undefined, STATUS);
+  if (baseUrl === agentUrl()) noteAgentAnswer(reply.status);
   const body = reply.status === 200 && isStatusBody(reply.json) ? reply.json : null;
   if (body !== null && body.status === "stable") metrics.idleStatusDuration.add(reply.res.timings.duration);
   return { reply, body };
@@ -49,7 +52,12 @@ export interface MessagesReply {
 
 export function getMessages(baseUrl: string): MessagesReply {
   const reply = send("GET", `${baseUrl}/messages`, undefined, MESSAGES);
-  return { reply, body: reply.status === 200 && isMessagesBody(reply.json) ? reply.json : null };
+  const body = reply.status === 200 && isMessagesBody(reply.json) ? reply.json : null;
+  if (baseUrl === agentUrl()) {
+    noteAgentAnswer(reply.status);
+    if (body !== null) noteMessages(body.messages);
+  }
+  return { reply, body };
 }
 
 /**
@@ -71,6 +79,7 @@ export function sendMessage(baseUrl: string, content: string): SendReply {
   // 500 is declared expected because the busy answer is a 500; a 500 that is not "busy" still fails the check.
   const reply = send("POST", `${baseUrl}/message`, { content, type: "user" }, MESSAGE);
   metrics.promptsSent.add(1);
+  if (baseUrl === agentUrl()) noteAgentAnswer(reply.status);
   let outcome: SendOutcome = "rejected";
   if (reply.status === 200 && isOkBody(reply.json) && reply.json.ok) {
     outcome = "accepted";
@@ -103,6 +112,8 @@ export interface ServerProbe {
   error: string;
   /** The answer was an agent status (200 with upstream's body). */
   agentStatus: boolean;
+  /** The transport that status names (`pty`, `acp`), or null without one. */
+  transport: string | null;
   /** The answer came from the reference target (REFERENCE_TARGET_HEADER), not a real AgentAPI. */
   reference: boolean;
 }
@@ -140,6 +151,7 @@ export function probeServers(urls: ReadonlyArray<string>): ServerProbe[] {
         status: res.status,
         error: res.error,
         agentStatus: isStatusBody(body),
+        transport: isStatusBody(body) ? body.transport : null,
         reference: res.headers[REFERENCE_TARGET_HEADER] !== undefined,
       });
     });

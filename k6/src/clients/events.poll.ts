@@ -35,12 +35,13 @@ const POLL_S = 0.25;
  * until `stable`, within the bound. Timings are quantized to the poll interval (tagged observed_by=poll).
  */
 export function watchTurn(baseUrl: string, prompt: string, sentAt: number, boundMs: number): TurnObservation {
-  const seen: TurnObservation = { observedBy: "poll", firstOutputMs: null, stableMs: null, error: null };
+  const seen: TurnObservation = { observedBy: "poll", firstOutputMs: null, stableMs: null, error: null, lost: false };
   while (Date.now() - sentAt <= boundMs) {
     if (seen.firstOutputMs === null) {
       const r = getMessages(baseUrl);
       if (r.body === null) {
         seen.error = `GET /messages answered ${r.reply.status}`;
+        seen.lost = true;
         return seen;
       }
       const user = r.body.messages.filter((m) => m.role === "user" && m.content === prompt).pop();
@@ -50,6 +51,7 @@ export function watchTurn(baseUrl: string, prompt: string, sentAt: number, bound
       const s = getStatus(baseUrl);
       if (s.body === null) {
         seen.error = `GET /status answered ${s.reply.status}`;
+        seen.lost = true;
         return seen;
       }
       if (s.body.status === "stable") {
@@ -64,7 +66,7 @@ export function watchTurn(baseUrl: string, prompt: string, sentAt: number, bound
 
 /** The stock-k6 watch: poll GET /messages while the agent runs, counting message changes as events. */
 export function watchEvents(baseUrl: string, watchMs: number): WatchObservation {
-  const seen: WatchObservation = { observedBy: "poll", events: 0, lagsMs: [], dropped: false, initialStatus: null };
+  const seen: WatchObservation = { observedBy: "poll", events: 0, lagsMs: [], dropped: null, initialStatus: null };
   const started = Date.now();
   const last = new Map<number, string>();
   let first = true;
@@ -72,7 +74,7 @@ export function watchEvents(baseUrl: string, watchMs: number): WatchObservation 
     const status = getStatus(baseUrl);
     const messages = getMessages(baseUrl);
     if (status.body === null || messages.body === null) {
-      seen.dropped = true;
+      seen.dropped = "error";
       return seen;
     }
     if (seen.initialStatus === null) seen.initialStatus = status.body.status;

@@ -4,6 +4,7 @@
 
 import sse, { type SseResponse } from "k6/x/sse";
 import { metrics } from "../metrics";
+import { failureCauseOf } from "./http";
 import { agentUrlName } from "../config";
 import { config } from "../run-config";
 import { isMessageUpdate, isStatusChange, type AgentStatus } from "../lib/guards";
@@ -79,7 +80,7 @@ export function readInitialState(baseUrl: string): InitialState {
 
   metrics.totalRequests.add(1, { endpoint: "events" });
   if (seen.firstEventMs !== null) metrics.sseTimeToFirstEvent.add(seen.firstEventMs);
-  if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events" });
+  if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events", cause: failureCauseOf(res.error) });
   if (seen.agentStatus === null && seen.error === null && res.status === 200) {
     // The stream ended before the initial state was complete: a timeout from the client's point of view.
     metrics.timeoutCount.add(1, { endpoint: "events" });
@@ -123,7 +124,7 @@ function stream(
     });
   });
   metrics.totalRequests.add(1, { endpoint: "events" });
-  if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events" });
+  if (res.status === 0) metrics.connectionFailures.add(1, { endpoint: "events", cause: failureCauseOf(res.error) });
   return { res, closedByUs };
 }
 
@@ -134,9 +135,9 @@ function stream(
  * xk6-sse can only close from a handler, so the bound is checked on each event (a running agent keeps sending).
  */
 export function watchTurn(baseUrl: string, prompt: string, sentAt: number, boundMs: number): TurnObservation {
-  const seen: TurnObservation = { observedBy: "sse", firstOutputMs: null, stableMs: null, error: null };
+  const seen: TurnObservation = { observedBy: "sse", firstOutputMs: null, stableMs: null, error: null, lost: false };
   let userId: number | null = null;
-  const { res } = stream(
+  const { res, closedByUs } = stream(
     baseUrl,
     (name, data, close) => {
       if (name === "message_update" && isMessageUpdate(data)) {
@@ -156,6 +157,8 @@ export function watchTurn(baseUrl: string, prompt: string, sentAt: number, bound
     (message) => (seen.error = message),
   );
   if (seen.error === null && res.error !== "") seen.error = res.error;
+  // The server ended the stream (a restart), it failed, or it never opened.
+  seen.lost = !closedByUs || seen.error !== null;
   return seen;
 }
 
@@ -165,7 +168,7 @@ export function watchTurn(baseUrl: string, prompt: string, sentAt: number, bound
  * agent (stable when the state was rebuilt) is not watched: nothing would come, and xk6-sse cannot time out.
  */
 export function watchEvents(baseUrl: string, watchMs: number): WatchObservation {
-  const seen: WatchObservation = { observedBy: "sse", events: 0, lagsMs: [], dropped: false, initialStatus: null };
+  const seen: WatchObservation = { observedBy: "sse", events: 0, lagsMs: [], dropped: null, initialStatus: null };
   const started = now();
   let live = false;
   const { res, closedByUs } = stream(
@@ -190,9 +193,9 @@ export function watchEvents(baseUrl: string, watchMs: number): WatchObservation 
       }
       if (now() - started > watchMs) close();
     },
-    () => (seen.dropped = true),
+    () => (seen.dropped = "error"),
   );
   // The server ended the stream before the watch closed it.
-  if (res.status === 200 && !closedByUs) seen.dropped = true;
+  if (res.status === 200 && !closedByUs && seen.dropped === null) seen.dropped = "server_closed";
   return seen;
 }

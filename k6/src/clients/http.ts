@@ -14,6 +14,27 @@ export const REQUEST_TIMEOUT = "30s";
 /** k6's error code for a request that timed out. */
 const K6_ERROR_REQUEST_TIMEOUT = 1050;
 
+/**
+ * Why a request got no response, in a word, from k6's error code (k6 docs, "Error codes"): the connection was refused
+ * (nothing listens: a server restarting), reset, timed out, its name did not resolve, or another network error.
+ */
+export function failureCause(errorCode: number): "refused" | "reset" | "timeout" | "dns" | "network" {
+  if (errorCode === 1212) return "refused";
+  if (errorCode === 1220 || errorCode === 1201) return "reset";
+  if (errorCode === K6_ERROR_REQUEST_TIMEOUT || errorCode === 1211) return "timeout";
+  if (errorCode >= 1100 && errorCode < 1200) return "dns";
+  return "network";
+}
+
+/** The same word from an error's text, where there is no code (xk6-sse reports Go's error string only). */
+export function failureCauseOf(error: string): "refused" | "reset" | "timeout" | "dns" | "network" {
+  if (/connection refused/i.test(error)) return "refused";
+  if (/reset by peer|broken pipe/i.test(error)) return "reset";
+  if (/timeout|deadline exceeded/i.test(error)) return "timeout";
+  if (/no such host|lookup /i.test(error)) return "dns";
+  return "network";
+}
+
 export interface CallOptions {
   endpoint: Endpoint;
   /** Static `name` tag for URLs with ids or query strings (keeps InfluxDB series few). */
@@ -107,7 +128,7 @@ export function send(method: string, url: string, body: unknown, opts: CallOptio
   if (res.error_code === K6_ERROR_REQUEST_TIMEOUT) {
     metrics.timeoutCount.add(1, { endpoint: opts.endpoint });
   } else if (res.status === 0) {
-    metrics.connectionFailures.add(1, { endpoint: opts.endpoint });
+    metrics.connectionFailures.add(1, { endpoint: opts.endpoint, cause: failureCause(res.error_code) });
   }
 
   return new ParsedReply(res);

@@ -12,7 +12,12 @@ export interface TurnObservation {
   stableMs: number | null;
   /** A stream or poll error, if any. */
   error: string | null;
+  /** The stream ended (or the polls failed) before the turn did: the agent went away (a restart, a crash). */
+  lost: boolean;
 }
+
+/** Why a watcher's stream ended before its watch did: the server ended it, or it failed (no answer, a reset). */
+export type DropReason = "server_closed" | "error";
 
 export interface WatchObservation {
   observedBy: ObservedBy;
@@ -20,8 +25,8 @@ export interface WatchObservation {
   events: number;
   /** Receive time − the message's time, for each live agent message update (deliveryTime). */
   lagsMs: number[];
-  /** The stream ended before the watch did (server closed it, network error). */
-  dropped: boolean;
+  /** Why the stream ended before the watch did, or null when the watch ended it. */
+  dropped: DropReason | null;
   /** The agent's status when the watch began. */
   initialStatus: "running" | "stable" | null;
 }

@@ -3,7 +3,7 @@
 
 import { CUSTOM_METRICS } from "../metric-catalog";
 import { AGENTS_NOTE, agentFigures } from "./agents";
-import type { ReportMeta } from "./meta";
+import { verdictWord, type ReportMeta } from "./meta";
 import {
   allChecks,
   breakdownBy,
@@ -175,6 +175,13 @@ function overview(data: SummaryData): string {
   return `<table><tbody>${items.map(([k, val]) => `<tr><th>${k}</th><td class="num">${escapeMarkup(val)}</td></tr>`).join("")}</tbody></table>`;
 }
 
+function verdictBox(meta: ReportMeta, outcome: ReturnType<typeof verdict>): string {
+  if (!meta.setupCompleted) {
+    return `<div class="verdict fail">ABORTED — setup stopped the run before any VU started (k6's log says why)</div>`;
+  }
+  return `<div class="verdict ${outcome.passed ? "pass" : "fail"}">${outcome.passed ? "PASS" : "FAIL"} — ${outcome.met} of ${outcome.total - outcome.noSamples} thresholds met${outcome.noSamples > 0 ? `, ${outcome.noSamples} without samples` : ""}</div>`;
+}
+
 export function renderHtml(raw: SummaryData, meta: ReportMeta): string {
   const data = withZeroCounters(raw);
   const results = thresholdResults(data);
@@ -184,13 +191,13 @@ export function renderHtml(raw: SummaryData, meta: ReportMeta): string {
   const scenarios = breakdownBy(data, "http_req_duration", "scenario");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>agentapi-load: ${escapeMarkup(meta.testId)} — ${outcome.passed ? "PASS" : "FAIL"}</title>
+<title>agentapi-load: ${escapeMarkup(meta.testId)} — ${verdictWord(meta, outcome.passed)}</title>
 <style>${STYLE}</style></head>
 <body><main>
 <h1>AgentAPI load test — ${escapeMarkup(meta.profile)} profile</h1>
 <div class="meta">test id ${escapeMarkup(meta.testId)} · generated ${escapeMarkup(meta.generatedAt)} · SSE via ${escapeMarkup(meta.eventsTransport)}</div>
 <div class="meta">${escapeMarkup(meta.config)}</div>
-<div class="verdict ${outcome.passed ? "pass" : "fail"}">${outcome.passed ? "PASS" : "FAIL"} — ${outcome.met} of ${outcome.total - outcome.noSamples} thresholds met${outcome.noSamples > 0 ? `, ${outcome.noSamples} without samples` : ""}</div>
+${verdictBox(meta, outcome)}
 <h2>Overview</h2>
 ${overview(data)}
 <h2>Thresholds</h2>

@@ -46,6 +46,7 @@ export function renderJunit(raw: SummaryData, meta: ReportMeta): string {
     property("profile", meta.profile),
     property("testid", meta.testId),
     property("config", meta.config),
+    property("setup", meta.setupCompleted ? "completed" : "aborted: no VU ran"),
     ...CUSTOM_COUNTERS.map((name) => property(`counter.${name}`, String(data.metrics[name]?.values.count ?? 0))),
     ...figures.flatMap((f) =>
       Object.keys(f.values).length === 0

@@ -2,7 +2,7 @@
 
 import { CUSTOM_METRICS } from "../metric-catalog";
 import { AGENTS_NOTE, agentFigures } from "./agents";
-import type { ReportMeta } from "./meta";
+import { verdictWord, type ReportMeta } from "./meta";
 import {
   allChecks,
   breakdownBy,
@@ -35,10 +35,13 @@ export function renderText(raw: SummaryData, meta: ReportMeta, reportFiles: Read
   const outcome = verdict(data);
   const seconds = (data.state.testRunDurationMs / 1000).toFixed(1);
   out.push("");
+  const word = verdictWord(meta, outcome.passed);
   out.push(
-    `agentapi-load ${outcome.passed ? "PASSED" : "FAILED"}: ${outcome.met}/${outcome.total - outcome.noSamples} thresholds met ` +
-      `(profile ${meta.profile}, ${seconds}s, testid ${meta.testId}, SSE via ${meta.eventsTransport})` +
-      (outcome.noSamples > 0 ? `; ${outcome.noSamples} without samples` : ""),
+    word === "ABORTED"
+      ? `agentapi-load ABORTED in setup: no VU ran (profile ${meta.profile}, testid ${meta.testId}); k6's line above says why`
+      : `agentapi-load ${word}: ${outcome.met}/${outcome.total - outcome.noSamples} thresholds met ` +
+          `(profile ${meta.profile}, ${seconds}s, testid ${meta.testId}, SSE via ${meta.eventsTransport})` +
+          (outcome.noSamples > 0 ? `; ${outcome.noSamples} without samples` : ""),
   );
   out.push(`  ${meta.config}`);
 

@@ -2,7 +2,7 @@
 // ready (stable), prompt it (if the prompt budget allows; else only read the conversation), watch the reply stream until the agent is stable again, find the reply in /messages,
 // then read it (think). Records the agent turn, timed from the moment the accepted prompt was sent:
 // agent_turn_duration (→ stable again), agent_first_output (→ first agent output, tagged observed_by sse|poll),
-// agent_turns, agent_turn_failures (tag reason).
+// agent_turns, agent_turn_failures (tag reason). On the ACP transport the POST itself lasts the whole turn.
 
 import { check } from "k6";
 import { getMessages, sendMessage } from "../clients/agentapi";
@@ -16,6 +16,7 @@ import { agentUrl } from "../agent-target";
 import { agentTurnBoundMs } from "../agent-budget";
 import { mayPrompt, scenarioIteration } from "../prompt-budget";
 import { PROMPT_THINK_SECONDS } from "../prompt-plan";
+import { config } from "../run-config";
 import type { TurnObservation } from "../clients/watch-state";
 import type { AgentMessage } from "../lib/guards";
 
@@ -68,11 +69,19 @@ export function agentConversation(): void {
   }
 
   metrics.agentTurns.add(1);
-  const turn = watchTurn(agentUrl(), prompt, sentAt, agentTurnBoundMs());
-  check(turn, TURN_CHECK);
-  if (turn.firstOutputMs !== null) metrics.agentFirstOutput.add(turn.firstOutputMs, { observed_by: turn.observedBy });
-  if (turn.stableMs !== null) metrics.agentTurnDuration.add(turn.stableMs);
-  else metrics.agentTurnFailures.add(1, { reason: "not_stable" });
+  if (config.transport === "acp") {
+    // ACP: the POST returned when the agent had finished the whole turn (upstream's Send blocks until the prompt's
+    // response, and the agent is stable again then): the POST is the turn. Its first chunk went by while this VU
+    // waited, so there is no first output to time here (watchers see the chunks).
+    metrics.agentTurnDuration.add(Date.now() - sentAt);
+  } else {
+    const turn = watchTurn(agentUrl(), prompt, sentAt, agentTurnBoundMs());
+    check(turn, TURN_CHECK);
+    if (turn.firstOutputMs !== null) metrics.agentFirstOutput.add(turn.firstOutputMs, { observed_by: turn.observedBy });
+    if (turn.stableMs !== null) metrics.agentTurnDuration.add(turn.stableMs);
+    // Lost sight of the agent (its stream ended, its polls failed: a restart) or it did not settle within the bound.
+    else metrics.agentTurnFailures.add(1, { reason: turn.lost ? "stream_lost" : "not_stable" });
+  }
 
   const r = getMessages(agentUrl());
   checkMessages(r, prompt);
