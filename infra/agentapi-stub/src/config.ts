@@ -3,6 +3,9 @@
 import { loadBrokerSettings, type BrokerSettings } from "./broker/settings";
 import { ConfigError, read, wholeNumber, type Env } from "./env";
 import { AGENT_REDRAW_MS, loadUpstreamTiming, scaledRedrawMs, timeScale, type UpstreamTiming } from "./agent/timing";
+import { TRANSPORTS, type Transport } from "./agent/agent-conversation";
+import { ACP_CHUNK_MS } from "./agent/acp-conversation";
+import type { StatePersistence } from "./agent/state";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -37,6 +40,12 @@ export interface StubConfig {
   timing: UpstreamTiming;
   /** How many agents the AgentAPI listener serves (agent n at /agents/{n}, agent 1 also at /). */
   agents: number;
+  /** How every agent of the target is driven: upstream's PTY mode or its `--experimental-acp` mode. */
+  transport: Transport;
+  /** ACP: about how often the simulated agent sends a chunk of its reply. */
+  acpChunkMs: number;
+  /** Upstream's --state-file/--load-state/--save-state (STUB_STATE_FILE…); undefined = no state file. */
+  state: StatePersistence | undefined;
   /** Conversation history cap: the oldest messages are dropped beyond it. */
   maxMessages: number;
   /** Cap on concurrent GET /events streams; more get 503. */
@@ -131,6 +140,42 @@ function agentType(env: Env): string {
   return raw;
 }
 
+function transport(env: Env): Transport {
+  const raw = read(env, "STUB_TRANSPORT") ?? "pty";
+  const value = raw.toLowerCase();
+  if (!(TRANSPORTS as readonly string[]).includes(value)) {
+    throw new ConfigError(`STUB_TRANSPORT must be one of ${TRANSPORTS.join(", ")}, got "${raw}"`);
+  }
+  return value as Transport;
+}
+
+/** A Go bool flag's value (strconv.ParseBool), or undefined when unset. */
+function bool(env: Env, name: string): boolean | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(raw)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Upstream's rules (cmd/server runServer): load and save default to true with a file; true without one, or any
+ * persistence with ACP, is refused with upstream's words. */
+function statePersistence(env: Env, transport: Transport): StatePersistence | undefined {
+  const file = read(env, "STUB_STATE_FILE");
+  const load = bool(env, "STUB_LOAD_STATE");
+  const save = bool(env, "STUB_SAVE_STATE");
+  if (file === undefined) {
+    if (load === true) throw new ConfigError("STUB_LOAD_STATE requires STUB_STATE_FILE to be set");
+    if (save === true) throw new ConfigError("STUB_SAVE_STATE requires STUB_STATE_FILE to be set");
+    return undefined;
+  }
+  const state = { file, load: load ?? true, save: save ?? true };
+  if (transport === "acp" && (state.load || state.save)) {
+    throw new ConfigError("ACP mode doesn't support state persistence (STUB_TRANSPORT=acp with STUB_STATE_FILE set)");
+  }
+  return state;
+}
+
 /** A delay in ms, or `off` (the agent never does it). */
 function optionalDelay(env: Env, name: string, fallback: number): number | undefined {
   const raw = read(env, name);
@@ -161,6 +206,9 @@ export function loadConfig(env: Env = process.env): StubConfig {
     redrawMs: scaledRedrawMs(timeScale(env), wholeNumber(env, "STUB_REDRAW_MS", AGENT_REDRAW_MS, 1, 60_000)),
     timing: loadUpstreamTiming(env),
     agents: wholeNumber(env, "STUB_AGENTS", 1, 1, 10_000),
+    transport: transport(env),
+    acpChunkMs: wholeNumber(env, "STUB_ACP_CHUNK_MS", ACP_CHUNK_MS, 1, 60_000),
+    state: statePersistence(env, transport(env)),
     maxMessages: wholeNumber(env, "STUB_MAX_MESSAGES", 1000, 2, 1_000_000),
     maxSseClients: wholeNumber(env, "STUB_MAX_SSE_CLIENTS", 1000, 1, 100_000),
     faults: {

@@ -7,6 +7,7 @@ import { drainingProblem, installHealthz, isHealthz } from "./health";
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandling } from "./problem";
 import { loggerOptions } from "./logger";
 import { AgentFleet } from "./agentapi/fleet";
+import { StateFile, type SaveResult } from "./agent/state";
 import { addErrorSchemaLink, links, registerAgentApi } from "./agentapi/routes";
 import { installRequestGate } from "./agentapi/request-gate";
 import { registerBroker } from "./broker/index";
@@ -22,6 +23,12 @@ export interface RunningStub {
   agentsStable(): Promise<void>;
   /** Requests an injected fault (X-Fault-Delay-Ms) holds right now on either listener: tests wait on it. */
   faultsHolding(): number;
+  /**
+   * Upstream's SaveState into `state.file` (the CLI runs it on SIGTERM/SIGINT/SIGHUP before close(), and on SIGUSR1).
+   * A restart in-process: `await stub.saveState(); await stub.close();` then startStub with the same `state`.
+   */
+  saveState(): Promise<SaveResult>;
+  /** Stops both listeners (drain); it does not save. */
   close(): Promise<void>;
 }
 
@@ -90,6 +97,9 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
 
   // AgentAPI surface.
   const agentApi = baseApp(config, "agentapi");
+  if (config.state !== undefined && config.transport === "acp" && (config.state.load || config.state.save)) {
+    throw new Error("ACP mode doesn't support state persistence");
+  }
   const fleet = new AgentFleet(config.agents, {
     agentType: config.agentType,
     timing: config.timing,
@@ -100,6 +110,9 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
       redrawMs: config.redrawMs,
     },
     maxMessages: config.maxMessages,
+    transport: config.transport,
+    acpChunkMs: config.acpChunkMs,
+    state: config.state && new StateFile(config.state, config.agents, agentApi.log),
     streams: { open: 0, max: config.maxSseClients },
     links,
     log: agentApi.log,
@@ -170,6 +183,7 @@ export async function startStub(overrides: Partial<StubConfig> = {}): Promise<Ru
     fleet,
     agentsStable: () => fleet.stable(),
     faultsHolding: () => agentApiFaults.holding + brokerFaults.holding,
+    saveState: () => fleet.saveState(),
     close,
   };
 }

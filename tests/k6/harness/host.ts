@@ -84,6 +84,14 @@ interface Stream {
   wake: (() => void) | undefined;
 }
 
+/** One HTTP request a VU made, as it completed: status 0 with k6's error code when it got no answer. */
+export interface HttpAnswer {
+  method: string;
+  url: string;
+  status: number;
+  errorCode: number;
+}
+
 /** Serves one VU worker's requests. */
 export class VuIo {
   private readonly agents = {
@@ -99,6 +107,8 @@ export class VuIo {
   constructor(
     private readonly port: MessagePort,
     signal: SharedArrayBuffer,
+    /** Told of every answered or failed HTTP request as it completes (tests that act on what the VUs see). */
+    private readonly onAnswer?: (answer: HttpAnswer) => void,
   ) {
     this.signal = new Int32Array(signal);
     port.on("message", (message: HostRequest) => {
@@ -113,7 +123,15 @@ export class VuIo {
   private serve(message: HostRequest): Promise<unknown> {
     switch (message.op) {
       case "http":
-        return this.http(message);
+        return this.http(message).then((answer) => {
+          this.onAnswer?.({
+            method: message.method,
+            url: message.url,
+            status: answer.status,
+            errorCode: answer.errorCode,
+          });
+          return answer;
+        });
       case "sse-open":
         return this.sseOpen(message);
       case "sse-next":

@@ -4,7 +4,7 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import type { SummaryData } from "../../../k6/src/reports/summary-data";
 import { workerBundle, type EventsTransport } from "./bundle";
-import { VuIo } from "./host";
+import { VuIo, type HttpAnswer } from "./host";
 import { executionTuple, SegmentedIndex, type ExecutionTuple } from "./segments";
 import { buildSummary } from "./summary";
 import type { DeclaredMetric, MetricSample, WorkerInit, WorkerMessage, WorkerPhase } from "./types";
@@ -29,6 +29,7 @@ const WORKER_EXEC_ARGV = ((args: readonly string[]): string[] => {
 })(process.execArgv);
 
 export type { MetricSample, DeclaredMetric } from "./types";
+export type { HttpAnswer } from "./host";
 export { buildSummary, evaluateThresholds, parseThreshold, percentile } from "./summary";
 export type { EventsTransport } from "./bundle";
 export { executionTuple, operatorSegment } from "./segments";
@@ -61,6 +62,8 @@ export interface JourneyOptions {
   executionSegmentSequence?: string;
   /** Run-wide tags added on the command line (`k6 run --tag name=value`), over the script's options.tags. */
   tags?: Record<string, string>;
+  /** Told of every VU request as it completes, while the run goes on (a test that restarts a server mid-run). */
+  onAnswer?: (answer: HttpAnswer) => void;
 }
 
 /** A VU the run started: its scenario and the ids k6/execution gave it. */
@@ -115,6 +118,7 @@ interface Shared {
   vusActive: SharedArrayBuffer;
   timeoutMs: number;
   tuple: ExecutionTuple;
+  onAnswer?: (answer: HttpAnswer) => void;
 }
 
 interface VuIds {
@@ -132,7 +136,7 @@ function runWorker(shared: Shared, phase: WorkerPhase, ids: VuIds): Promise<Work
   return new Promise((resolve, reject) => {
     const { port1, port2 } = new MessageChannel();
     const signal = new SharedArrayBuffer(4);
-    const io = new VuIo(port2, signal);
+    const io = new VuIo(port2, signal, shared.onAnswer);
     const init: WorkerInit = {
       phase,
       env: shared.env,
@@ -235,6 +239,7 @@ export async function runJourneys(opts: JourneyOptions): Promise<JourneyRun> {
     vusActive,
     timeoutMs: opts.timeoutMs ?? 60_000,
     tuple,
+    onAnswer: opts.onAnswer,
   };
   const outcomes: WorkerOutcome[] = [];
   const vuSamples: MetricSample[] = [];

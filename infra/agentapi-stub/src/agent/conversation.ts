@@ -6,10 +6,14 @@
 //   for the echo and then 1 s of stillness (bounded, non-fatal), press Enter, wait for the screen to change (bounded,
 //   fatal); only then is the user message added and the send answered;
 // - the agent is `running` while its screen changes and `stable` once it has not changed for the stability length,
-//   measured on upstream's 25 ms snapshot grid.
+//   measured on upstream's 25 ms snapshot grid;
+// - with a state file (upstream's --state-file, agent/state.ts) the history is restored on the first snapshot that
+//   shows the agent ready, and a change counter stands for upstream's `dirty`.
 // Event-driven: the status flips on one timer armed when the screen changes; an idle agent holds no timer.
+import type { AgentConversation } from "./agent-conversation";
 import { AgentTerminal } from "./terminal";
 import { SimulatedAgent } from "./simulated-agent";
+import type { AgentState, StateSnapshot } from "./state";
 import { AgentTimers, ShutdownError } from "./timers";
 import type { AgentBehaviour, UpstreamTiming } from "./timing";
 import { waitFor } from "./wait-for";
@@ -54,6 +58,15 @@ export interface ConversationOptions {
   random?: () => number;
   /** Called with each line upstream would log at info (e.g. an echo that timed out). */
   log?: (message: string) => void;
+  /** Upstream's state persistence (--state-file); absent = off. */
+  persistence?: ConversationPersistence;
+}
+
+/** What the conversation needs for upstream's --state-file (the file itself is agent/state.ts). */
+export interface ConversationPersistence {
+  /** --load-state: asked once, on the first snapshot that shows the agent ready; a state to restore, or undefined
+   * to go on fresh (the caller logs and reports why). */
+  load?: () => AgentState | undefined;
 }
 
 /** Upstream's msgfmt.TrimWhitespace: strings.Trim with " \t\n\r\f\v". */
@@ -61,8 +74,9 @@ export function trimWhitespace(text: string): string {
   return text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
 }
 
-export class Conversation {
+export class Conversation implements AgentConversation {
   readonly agentType: string;
+  readonly transport = "pty" as const;
   private statusValue: AgentStatus = "running";
   private readonly history: ConversationMessage[] = [];
   private nextId = 0;
@@ -81,6 +95,15 @@ export class Conversation {
   /** Upstream's `writingMessage`: the reply is not updated from the screen while the message is being typed. */
   private writing = false;
   private closed = false;
+  /** State persistence: `booting` until the first snapshot that shows the agent ready, then `fresh` or `restored`. */
+  private persistence: "off" | "booting" | "fresh" | "restored" = "off";
+  /** Bumped on every change of the history; upstream's `dirty` is `changes !== savedChanges`. */
+  private changes = 0;
+  private savedChanges = 0;
+  /** Upstream's userSentMessageAfterLoadState: until then a restored last agent message is not the screen's. */
+  private userSentAfterRestore = false;
+  /** The restored initial prompt, written back as it was (the simulated agent has no initial prompt). */
+  private initialPrompt = { text: "", sent: false };
 
   constructor(private readonly options: ConversationOptions) {
     this.agentType = options.agentType;
@@ -92,6 +115,12 @@ export class Conversation {
     this.append("agent", "");
     this.terminal.onChange(() => this.screenChanged());
     this.program.boot();
+    if (options.persistence !== undefined) {
+      // Upstream's `dirty` starts false: nothing is saved before the first snapshot.
+      this.persistence = "booting";
+      this.savedChanges = this.changes;
+      this.timers.after(this.nextTick(this.terminal.changedAt) - this.timers.now(), () => this.readyTick());
+    }
   }
 
   get status(): AgentStatus {
@@ -153,6 +182,7 @@ export class Conversation {
       await this.writeStabilize(content);
       this.writing = false;
       this.append("user", content, time);
+      this.userSentAfterRestore = true;
       this.updateReply();
     } catch (error) {
       if (error instanceof ShutdownError) throw new MessageRejected(error.message);
@@ -246,19 +276,71 @@ export class Conversation {
   private updateReply(): void {
     const reply = this.terminal.reply;
     const last = this.history[this.history.length - 1];
+    // A restored last agent message stays as it was (not the new screen's) until the user's next message.
+    if (this.persistence === "restored" && !this.userSentAfterRestore && last?.role === "agent") return;
     if (last === undefined || last.role === "user") {
       if (reply !== "") this.append("agent", reply);
     } else if (last.content !== reply) {
       last.content = reply;
       last.time = new Date().toISOString();
+      this.changes++;
       this.emit({ type: "message_update", message: last });
     }
+  }
+
+  /**
+   * The first snapshot that shows the agent ready (its start-up screen): upstream loads the state file here, once.
+   * Restored: ids and times as stored, new ids from len(messages) on, the restored messages sent as message updates,
+   * not dirty. Otherwise the snapshot has just taken the start-up screen into message 0: dirty.
+   */
+  private readyTick(): void {
+    if (this.closed) return;
+    const state = this.options.persistence?.load?.();
+    if (state === undefined) {
+      this.persistence = "fresh";
+      this.savedChanges = -1;
+      return;
+    }
+    this.persistence = "restored";
+    this.initialPrompt = { text: state.initialPrompt, sent: state.initialPromptSent };
+    const last = state.messages[state.messages.length - 1];
+    // Upstream numbers new messages len(messages) on; past the history cap ids run beyond the length.
+    this.nextId = Math.max(state.messages.length, last === undefined ? 0 : last.id + 1);
+    this.history.length = 0;
+    for (const message of state.messages.slice(-this.options.maxMessages)) this.history.push({ ...message });
+    this.changes++;
+    this.savedChanges = this.changes;
+    for (const message of this.history) this.emit({ type: "message_update", message });
+    // A restored conversation that ends with the user's message gets a new agent message from the screen.
+    this.updateReply();
+  }
+
+  /** The history as a save writes it (a copy), or undefined before the first snapshot (nothing to save yet). */
+  stateSnapshot(): StateSnapshot | undefined {
+    if (this.persistence === "off" || this.persistence === "booting") return undefined;
+    const messages = this.history.slice();
+    // Only the last message changes in place; the others are never touched again.
+    const last = messages[messages.length - 1];
+    if (last !== undefined) messages[messages.length - 1] = { ...last };
+    return {
+      messages,
+      initialPrompt: this.initialPrompt.text,
+      initialPromptSent: this.initialPrompt.sent,
+      changes: this.changes,
+      dirty: this.changes !== this.savedChanges,
+    };
+  }
+
+  /** A save wrote the snapshot taken at `changes`. */
+  markSaved(changes: number): void {
+    this.savedChanges = changes;
   }
 
   private append(role: ConversationRole, content: string, time = new Date().toISOString()): void {
     // Upstream's member order (id, content, role, time), so /messages serializes as upstream's does.
     const message: ConversationMessage = { id: this.nextId++, content, role, time };
     this.history.push(message);
+    this.changes++;
     if (this.history.length > this.options.maxMessages)
       this.history.splice(0, this.history.length - this.options.maxMessages);
     this.emit({ type: "message_update", message });

@@ -1,9 +1,10 @@
 // GET /events: Server-Sent Events as upstream sends them (huma's sse package): `event: <name>` and one `data:` line
-// of JSON per event. On connect the stream replays the state (a message_update per message, then a status_change);
-// afterwards it carries each change. Every event is serialized once and written to all streams.
+// of JSON per event. On connect the stream replays the state (a message_update per message, then a status_change,
+// then the stored agent_error events); afterwards it carries each change. Every event is serialized once and written to all streams.
 import type { ServerResponse } from "node:http";
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
-import type { AgentEvent, Conversation, ConversationMessage } from "../agent/conversation";
+import type { AgentConversation } from "../agent/agent-conversation";
+import type { AgentEvent, ConversationMessage } from "../agent/conversation";
 import { HttpProblem } from "../problem";
 
 /** Headers upstream sets on its SSE endpoints (so proxies do not buffer). */
@@ -19,6 +20,17 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 
 /** A stream whose client does not read is dropped once this much is queued (upstream drops slow subscribers too). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Upstream's emitter keeps the last 100 agent_error events and replays them to every new stream (maxStoredErrors). */
+const MAX_STORED_ERRORS = 100;
+
+/** Upstream's ErrorLevel. */
+export type ErrorLevel = "error" | "warning";
+
+/** upstream's ErrorBody, in its member order. */
+function agentError(message: string, level: ErrorLevel): string {
+  const data = JSON.stringify({ message, level, time: new Date().toISOString() });
+  return `event: agent_error\ndata: ${data}\n\n`;
+}
 
 function messageUpdate(message: ConversationMessage): string {
   const data = JSON.stringify({ id: message.id, role: message.role, message: message.content, time: message.time });
@@ -38,9 +50,11 @@ export interface StreamBudget {
 export class EventHub {
   private readonly streams = new Set<ServerResponse>();
   private readonly unsubscribe: () => void;
+  /** The stored agent_error events, serialized. */
+  private readonly errors: string[] = [];
 
   constructor(
-    private readonly agent: Conversation,
+    private readonly agent: AgentConversation,
     private readonly budget: StreamBudget,
     private readonly log: FastifyBaseLogger,
   ) {
@@ -51,6 +65,14 @@ export class EventHub {
     return event.type === "message_update"
       ? messageUpdate(event.message)
       : statusChange(event.status, this.agent.agentType);
+  }
+
+  /** Upstream's EmitError: an `agent_error` event now, and to every stream opened later (the last 100). */
+  error(message: string, level: ErrorLevel): void {
+    const chunk = agentError(message, level);
+    this.errors.push(chunk);
+    if (this.errors.length > MAX_STORED_ERRORS) this.errors.shift();
+    this.broadcast(chunk);
   }
 
   private broadcast(chunk: string): void {
@@ -90,6 +112,8 @@ export class EventHub {
     res.writeHead(200, headers);
     let initial = "";
     for (const event of this.agent.stateEvents()) initial += this.serialize(event);
+    // After the state, as upstream's currentStateAsEvents (its screen_update is not sent on /events).
+    for (const chunk of this.errors) initial += chunk;
     res.write(initial);
     this.streams.add(res);
     this.budget.open++;

@@ -1,12 +1,15 @@
 // The target's agents (STUB_AGENTS): agent n is served at /agents/{n}/… and agent 1 also at /, each exactly one
 // upstream server. Agents are created up front; an idle one holds no timer, so a large fleet costs only memory.
+import type { SaveResult, StateFile } from "../agent/state";
 import { AgentServer, type AgentServerOptions } from "./agent-server";
 
 export class AgentFleet {
   private readonly agents: AgentServer[] = [];
+  private readonly state: StateFile | undefined;
 
   constructor(size: number, options: AgentServerOptions) {
     for (let n = 1; n <= size; n++) this.agents.push(new AgentServer(n, options));
+    this.state = options.state;
   }
 
   get size(): number {
@@ -30,9 +33,14 @@ export class AgentFleet {
     return this.agents;
   }
 
-  /** Resolves once every agent has booted (its start-up screen still for the stability length). */
+  /** Resolves once every agent has booted (PTY: its start-up screen still for the stability length; ACP: at once). */
   async stable(): Promise<void> {
     await Promise.all(this.agents.map((agent) => agent.conversation.untilStable()));
+  }
+
+  /** Upstream's SaveState for every agent into the one state file; `disabled` without one (agent/state.ts). */
+  saveState(): Promise<SaveResult> {
+    return this.state?.save(this.agents) ?? Promise.resolve("disabled");
   }
 
   close(): void {

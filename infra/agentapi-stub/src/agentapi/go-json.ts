@@ -468,6 +468,33 @@ export function parseGoJson(body: Buffer): GoValue {
   return toGoValue(JSON.parse(decodeGoUtf8(body)) as unknown);
 }
 
+/**
+ * What json.NewDecoder(r).Decode reads from a stream holding `body` (upstream reads its state file that way): the
+ * first JSON value, decoded as parseGoJson does (the bytes after it are never read), or Decode's error: `EOF` for
+ * nothing but white space, `unexpected EOF` for a value cut short, or the scanner's syntax error.
+ */
+export function goDecodeFirst(body: Buffer): { value: GoValue } | { error: string } {
+  const scanner = new Scanner();
+  let end = body.length;
+  for (let i = 0; i < body.length; i++) {
+    // A complete value ends the read; so does the byte right after a string, literal or number ends one (Go's
+    // scanner reports scanEnd there and only complains about a non-space byte on the next call, never made).
+    if (scanner.endTop) {
+      end = i;
+      break;
+    }
+    if (!scanner.feed(body[i]!, i)) {
+      if (!scanner.endTop) return { error: scanner.err ?? "invalid JSON" };
+      end = i;
+      break;
+    }
+  }
+  if (!scanner.endTop && scanner.eof(body.length) !== undefined) {
+    return { error: body.some((c) => !isSpace(c)) ? "unexpected EOF" : "EOF" };
+  }
+  return { value: parseGoJson(body.subarray(0, end)) };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The encoder (json.Encoder with SetEscapeHTML(false)).
 

@@ -95,7 +95,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
           summary: "Subscribe to events",
           description:
             "Server-Sent Events. First the events that rebuild the current state (a message_update per message, " +
-            "then a status_change), then each change as it happens.",
+            "then a status_change, then the stored agent_error events), then each change as it happens.",
           responses: {
             "200": {
               description: "OK",
@@ -106,6 +106,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
                     type: "array",
                     items: {
                       oneOf: [
+                        sseEvent("agent_error", "ErrorBody"),
                         sseEvent("message_update", "MessageUpdateBody"),
                         sseEvent("status_change", "StatusChangeBody"),
                       ],

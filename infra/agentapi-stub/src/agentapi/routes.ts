@@ -125,13 +125,11 @@ async function agentRoutes(app: FastifyInstance, agentOf: AgentResolver): Promis
       const agent = agentOf(request);
       const { content, type } = request.body;
       // Upstream holds the server's lock exclusively for the whole send, content checks included.
+      // Under ACP a send (user or raw) lasts the agent's whole turn, and so does the lock.
       await agent.lock.write(async () => {
-        if (type === "raw") {
-          agent.conversation.sendRaw(content);
-          return;
-        }
         try {
-          await agent.conversation.sendUser(content);
+          if (type === "raw") await agent.conversation.sendRaw(content);
+          else await agent.conversation.sendUser(content);
         } catch (error) {
           if (!(error instanceof MessageRejected)) throw error;
           // Upstream returns the agent's refusal as a handler error: huma's 500 with the reason in `errors`.

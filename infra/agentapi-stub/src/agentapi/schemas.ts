@@ -91,6 +91,17 @@ export const components = {
     required: ["agent_type", "status"],
     properties: { agent_type: { type: "string" }, status: agentStatus },
   },
+  ErrorLevel: { type: "string", enum: ["error", "warning"], title: "ErrorLevel" },
+  ErrorBody: {
+    type: "object",
+    additionalProperties: false,
+    required: ["level", "message", "time"],
+    properties: {
+      message: { type: "string", description: "Error message" },
+      level: { type: "string", enum: ["error", "warning"], title: "ErrorLevel", description: "Error level" },
+      time: { type: "string", format: "date-time", description: "Timestamp when the error occurred" },
+    },
+  },
   ErrorDetail: {
     type: "object",
     additionalProperties: false,

@@ -2,7 +2,7 @@
 // and the agent's status, so both variants are serialized once per Host value and reused: a status change picks
 // the other string, nothing is serialized per request.
 import type { FastifyReply } from "fastify";
-import type { Conversation } from "../agent/conversation";
+import type { AgentConversation } from "../agent/agent-conversation";
 import { describedBy, type SchemaLinks } from "./schema-links";
 
 export const STATUS_LINK = describedBy("StatusResponseBody");
@@ -34,7 +34,7 @@ export class StatusBodies {
   private readonly byHost = new Map<string, Bodies>();
 
   constructor(
-    private readonly agent: Conversation,
+    private readonly agent: AgentConversation,
     private readonly links: SchemaLinks,
   ) {}
 
@@ -48,7 +48,7 @@ export class StatusBodies {
           $schema: this.links.link(host, "StatusResponseBody"),
           status,
           agent_type: this.agent.agentType,
-          transport: "pty",
+          transport: this.agent.transport,
         });
       bodies = { stable: make("stable"), running: make("running") };
       if (this.byHost.size >= MAX_CACHED_HOSTS) this.byHost.clear();
