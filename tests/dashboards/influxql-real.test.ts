@@ -1,16 +1,18 @@
 // The dashboard's InfluxQL, expanded as Grafana expands it, against a real InfluxDB holding a real run's samples in
 // xk6-output-influxdb's schema. Every panel target must return data for the run it is pointed at, nothing for a
 // run that does not exist, and exactly the same data whether or not another run shares the database. The agent
-// metrics' series the harness run does not produce (yet) are added in the same schema (helpers/agent-samples.ts).
+// metrics' series the harness run does not produce are added in the same schema (helpers/agent-samples.ts), and a
+// third run is a restart drill with known numbers (helpers/restart-drill.ts) for the Outages row.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFLUX_DATABASE, INFLUX_RETENTION_POLICY } from "../../infra/grafana/src/datasource";
 import { loadCommittedDashboard, panelTargets, type DashboardJson, type PanelTarget } from "./helpers/dashboard-model";
-import { expandQuery, type QueryContext, type TemplateVariable } from "./helpers/grafana-macros";
+import { expandQuery, intervalMs, type QueryContext, type TemplateVariable } from "./helpers/grafana-macros";
 import { resolveVariables as resolveShared, type Selections } from "./helpers/resolve-variables";
 import { findInfluxd, startInfluxd, type InfluxSeries, type RunningInfluxd } from "./helpers/influxd";
 import { toLineProtocol } from "./helpers/line-protocol";
 import { HEALTHY_AGENT_SERIES, withAgentSamples } from "./helpers/agent-samples";
 import { recordRun, recordSmallRun, type MetricSample } from "./helpers/journey-samples";
+import { DRILL, restartDrillSamples } from "./helpers/restart-drill";
 import { createInfluxReader, createInfluxWriter } from "../../tools/influx/index";
 import { rollupRange } from "../../tools/rollup/rollup";
 import { rowsTaggedBy } from "../../infra/grafana/src/thresholds";
@@ -26,6 +28,8 @@ if (INFLUXD === undefined) {
 // Time-sortable ids as scripts/new-testid.sh makes them; RUN is the newer one, so it is the dashboard's default.
 const RUN = "20261127-021500-a1b2";
 const OLDER_RUN = "20261126-235959-c3d4";
+/** The restart drill: between the two by id, so RUN stays the default. */
+const DRILL_RUN = "20261127-010000-d7e1";
 const MISSING_RUN = "20261127-030000-ffff";
 
 /** Grafana's panel query width: maxDataPoints is the panel's pixel width on a 1,800 px wide dashboard. */
@@ -53,7 +57,15 @@ const ZERO_COUNTERS = [
   "agent_turn_failures",
   "agent_busy_total",
   "sse_streams_dropped",
+  "agent_history_lost",
+  "prompts_withheld",
 ];
+
+/** InfluxDB's percentile(): nearest rank, floor(n × p / 100 + 0.5) − 1 of the sorted values. */
+function nearestRank(values: readonly number[], p: number): number | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length * p) / 100 + 0.5) - 1];
+}
 
 describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real InfluxDB", () => {
   let influx: RunningInfluxd;
@@ -61,6 +73,8 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
   let targets: PanelTarget[];
   let range: { fromMs: number; toMs: number };
   let olderRange: { fromMs: number; toMs: number };
+  let drillRange: { fromMs: number; toMs: number };
+  let drillStart: number;
   let runResults: Map<string, InfluxSeries[]>;
 
   async function runQuery(text: string): Promise<InfluxSeries[]> {
@@ -120,11 +134,19 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
     await rollup(RUN, range);
     runResults = await runAll(await resolveVariables({ testid: RUN }));
     // A second run in the same bucket, overlapping in time: the first run's panels must not change.
-    // Its agents had no failure, busy refusal or dropped stream: those counters never got a sample in it.
-    const other = withAgentSamples(await recordSmallRun(OLDER_RUN), OLDER_RUN, HEALTHY_AGENT_SERIES);
+    // Its agents had no failure, busy refusal, dropped stream, outage or withheld prompt: those counters never got a
+    // sample in it. It ran on the ACP transport, where the prompting VU sees no first output.
+    const acpSeries = HEALTHY_AGENT_SERIES.filter((s) => s.metric !== "agent_first_output");
+    const other = withAgentSamples(await recordSmallRun(OLDER_RUN, { transport: "acp" }), OLDER_RUN, acpSeries);
     olderRange = rangeOf(other);
     await influx.write(other.map(toLineProtocol), INFLUX_DATABASE, INFLUX_RETENTION_POLICY);
     await rollup(OLDER_RUN, olderRange);
+    // A third: a restart drill of the agent servers, with known numbers, on a small real run.
+    const drill = restartDrillSamples(await recordSmallRun(DRILL_RUN), DRILL_RUN);
+    drillStart = drill.startMs;
+    drillRange = rangeOf(drill.samples);
+    await influx.write(drill.samples.map(toLineProtocol), INFLUX_DATABASE, INFLUX_RETENTION_POLICY);
+    await rollup(DRILL_RUN, drillRange);
   }, 60_000);
 
   afterAll(async () => {
@@ -143,8 +165,20 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
 
   it("defaults the testid variable to the newest run", async () => {
     const variables = await resolveVariables();
-    expect(variables.find((v) => v.name === "testid")?.options).toEqual([RUN, OLDER_RUN]);
+    expect(variables.find((v) => v.name === "testid")?.options).toEqual([RUN, DRILL_RUN, OLDER_RUN]);
     expect(variables.find((v) => v.name === "testid")?.current).toBe(RUN);
+  });
+
+  it("shows the chosen run's transport in the transport variable (one value; none for a run without the tag)", async () => {
+    const transport = async (testid: string): Promise<TemplateVariable | undefined> =>
+      (await resolveVariables({ testid })).find((v) => v.name === "transport");
+    expect(await transport(RUN)).toMatchObject({ options: ["pty"], current: "pty" });
+    expect(await transport(OLDER_RUN)).toMatchObject({ options: ["acp"], current: "acp" });
+    expect(await transport(DRILL_RUN)).toMatchObject({ options: ["pty"], current: "pty" });
+    // A run recorded before k6 tagged samples with their transport has no value, like a run that is not there.
+    expect(await transport(MISSING_RUN)).toMatchObject({ options: [], current: "" });
+    // Shown, never a filter: no panel query names it.
+    expect(targets.filter((t) => (t.target.query ?? "").includes("transport")).map((t) => t.label)).toEqual([]);
   });
 
   it("lists the run's scenarios and endpoints in the scenario and endpoint variables", async () => {
@@ -268,21 +302,139 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
     expect(tagsOf("Agent first output p50 / p95 by observed_by", "observed_by").sort()).toEqual(["poll", "sse"]);
     expect(series("Agent first output p50 / p95 by observed_by")[0]?.columns).toEqual(["time", "p50", "p95"]);
     expect(series("Agent turn duration p50 / p95 / p99")[0]?.columns).toEqual(["time", "p50", "p95", "p99"]);
-    expect(tagsOf("Agent turn failures", "reason").sort()).toEqual(["not_stable", "reply_missing"]);
+    expect(tagsOf("Agent turn failures", "reason").sort()).toEqual(["not_stable", "reply_missing", "stream_lost"]);
     expect(tagsOf("Busy refusals per second", "scenario")).toContain("agent_conversation");
     expect(tagsOf("Watcher events per second", "observed_by")).toContain("sse");
     expect(tagsOf("SSE delivery lag p95", "observed_by")).toContain("sse");
     expect(tagsOf("Watcher streams dropped", "scenario")).toEqual(["event_watchers"]);
     const lag = values(series("SSE delivery lag p95")).filter((v): v is number => typeof v === "number");
     expect(Math.max(...lag)).toBeGreaterThan(0);
+    expect(series("Idle status read p95")[0]?.columns).toEqual(["time", "p95"]);
+    const idle = values(series("Idle status read p95")).filter((v): v is number => typeof v === "number");
+    expect(Math.max(...idle)).toBeGreaterThan(0);
+    const prompts = targets.filter((t) => t.panel.title === "Prompts sent / withheld");
+    expect(prompts.map((t) => (runResults.get(t.label) ?? [])[0]?.columns)).toEqual([
+      ["time", "sent"],
+      ["time", "withheld"],
+    ]);
+  });
+
+  describe("Outages row", () => {
+    type Results = Map<string, InfluxSeries[]>;
+    let drill: Results;
+    const outageTitles = [
+      "Connection failures by cause",
+      "Agent recovery time max / p95",
+      "Messages lost",
+      "Streams dropped and turns lost",
+    ];
+
+    beforeAll(async () => {
+      drill = await runAll(await resolveVariables({ testid: DRILL_RUN }), drillRange);
+    });
+
+    const seriesIn = (results: Results, title: string, refId = "A"): InfluxSeries[] =>
+      results.get(targets.find((t) => t.panel.title === title && t.target.refId === refId)?.label ?? "") ?? [];
+    const total = (series: readonly InfluxSeries[]): number =>
+      values(series).reduce<number>((n, v) => n + (typeof v === "number" ? v : 0), 0);
+    const totalsBy = (series: readonly InfluxSeries[], tag: string): Record<string, number> =>
+      Object.fromEntries(series.map((s) => [s.tags?.[tag] ?? "", total([s])]));
+
+    it("a restart drill reads its known numbers: failures by cause, streams and turns lost", () => {
+      expect(totalsBy(seriesIn(drill, "Connection failures by cause"), "cause")).toEqual(DRILL.failures);
+      expect(totalsBy(seriesIn(drill, "Streams dropped and turns lost"), "reason")).toEqual({
+        server_closed: DRILL.streamsClosed,
+      });
+      const turnsLost = seriesIn(drill, "Streams dropped and turns lost", "B");
+      expect(turnsLost[0]?.columns).toEqual(["time", "turns lost"]);
+      expect(total(turnsLost)).toBe(DRILL.turnsLost);
+      // The refusals fall within the downtime, the cut requests at its start.
+      const refused = seriesIn(drill, "Connection failures by cause").find((s) => s.tags?.cause === "refused");
+      const busy = (refused?.values ?? []).filter((row) => (row[1] as number) > 0).map((row) => row[0] as number);
+      const interval = intervalMs(contextFor(targetOf("Connection failures by cause"), [], drillRange));
+      expect(Math.min(...busy)).toBeGreaterThanOrEqual(drillStart - interval);
+      expect(Math.max(...busy)).toBeLessThan(drillStart + DRILL.downMs);
+    });
+
+    it("recovery time: the slowest VU's as max and InfluxDB's p95 of each interval's recoveries", async () => {
+      const target = targetOf("Agent recovery time max / p95");
+      const variables = await resolveVariables({ testid: DRILL_RUN });
+      const rowsAt = async (context: QueryContext): Promise<(number | string | null)[][]> => {
+        const series = await runQuery(expandQuery(target.target.query ?? "", context));
+        expect(series.map((s) => s.columns)).toEqual([["time", "max", "p95"]]);
+        return series.flatMap((s) => s.values).filter((row) => row[1] !== null);
+      };
+      // As Grafana sends it: the panel's min interval (10 s) on this short range puts the whole drill in one interval.
+      const panelInterval = (target.panel as { interval?: string }).interval;
+      expect(panelInterval).toBe("10s");
+      const grafana = { ...contextFor(target, variables, drillRange), minInterval: panelInterval as string };
+      expect(intervalMs(grafana)).toBe(10_000);
+      expect(await rowsAt(grafana)).toEqual([[drillStart, DRILL.recoveryMaxMs, DRILL.recoveryP95Ms]]);
+      // In finer intervals (1 s), each interval's own max and nearest-rank p95, at the times the VUs recovered.
+      const fine = contextFor(target, variables, drillRange);
+      const interval = intervalMs(fine);
+      expect(interval).toBeLessThan(10_000);
+      const byBucket = new Map<number, number[]>();
+      DRILL.recoveryMs.forEach((recovery, i) => {
+        const bucket = Math.floor((drillStart + 25 * i + recovery) / interval) * interval;
+        byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), recovery]);
+      });
+      const expected = [...byBucket]
+        .sort(([a], [b]) => a - b)
+        .map(([bucket, list]) => [bucket, Math.max(...list), nearestRank(list, 95)]);
+      expect(expected.length).toBeGreaterThan(1);
+      expect(await rowsAt(fine)).toEqual(expected);
+      // Nobody recovered before the servers were back.
+      expect(Math.min(...expected.map((row) => row[0] as number))).toBeGreaterThanOrEqual(
+        Math.floor((drillStart + DRILL.downMs) / interval) * interval,
+      );
+    });
+
+    it("messages lost reads 0 after a restart with --state-file, as a series (not No data)", () => {
+      const lost = seriesIn(drill, "Messages lost");
+      expect(lost.length).toBe(1);
+      expect(values(lost).every((v) => v === 0)).toBe(true);
+      // A run whose agent came back without its history counts what its VU had seen.
+      expect(total(seriesIn(runResults, "Messages lost"))).toBeGreaterThan(0);
+    });
+
+    it("scopes by testid and scenario: the drill's numbers are its own, a watcher selection keeps only the streams", async () => {
+      expect(totalsBy(seriesIn(runResults, "Connection failures by cause"), "cause")).not.toEqual(DRILL.failures);
+      const watchers = await resolveVariables({ testid: DRILL_RUN, scenario: "event_watchers" });
+      const run = async (title: string, refId = "A"): Promise<InfluxSeries[]> => {
+        const target = targets.find((t) => t.panel.title === title && t.target.refId === refId) as PanelTarget;
+        return runQuery(expandQuery(target.target.query ?? "", contextFor(target, watchers, drillRange)));
+      };
+      expect(await run("Connection failures by cause")).toEqual([]);
+      expect(await run("Agent recovery time max / p95")).toEqual([]);
+      expect(total(await run("Streams dropped and turns lost"))).toBe(DRILL.streamsClosed);
+      expect(await run("Streams dropped and turns lost", "B")).toEqual([]);
+    });
+
+    it("by cause leaves out the MCP set-ups counted without a cause (Errors → Connection failures has them)", () => {
+      // RUN's MCP server refused connections: the request counts with cause refused, the failed set-up without one.
+      const byEndpoint = total(seriesIn(runResults, "Connection failures"));
+      const byCause = seriesIn(runResults, "Connection failures by cause");
+      expect(byCause.map((s) => s.tags?.cause)).not.toContain("");
+      expect(total(byCause)).toBeGreaterThan(0);
+      expect(total(byCause)).toBeLessThan(byEndpoint);
+    });
+
+    it("has a panel for each outage figure, each saying what a restart drill reads there", () => {
+      const panels = outageTitles.map((title) => targetOf(title).panel);
+      for (const panel of panels) expect(panel.description, panel.title).toMatch(/restart drill/);
+      expect(panels[0]?.description).toMatch(/refused/);
+      expect(panels[2]?.description).toMatch(/--state-file/);
+    });
   });
 
   it("counter panels are 0, not empty, in the intervals without a sample (fill(0) over the whole range)", () => {
     const counterTargets = targets.filter((t) =>
       ZERO_COUNTERS.some((m) => (t.target.query ?? "").includes(`FROM "${m}"`)),
     );
-    // Errors row (timeouts, connection failures, agent busy) and Agents row (failures, busy/s, dropped).
-    expect(counterTargets.length).toBeGreaterThanOrEqual(6);
+    // Errors row (timeouts, connection failures, agent busy), Agents row (failures, busy/s, dropped, withheld) and
+    // Outages row (failures by cause, messages lost, streams dropped, turns lost).
+    expect(counterTargets.length).toBeGreaterThanOrEqual(11);
     for (const target of counterTargets) {
       const series = runResults.get(target.label) ?? [];
       expect(series.length, target.label).toBeGreaterThan(0);
@@ -316,9 +468,11 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
       expect((target.panel.fieldConfig?.defaults as { noValue?: string } | undefined)?.noValue, target.label).toBe("0");
     }
     // Its own agent turns are there, and are its own, not RUN's.
-    const firstOutput = targetOf("Agent first output p50 / p95 by observed_by").label;
-    expect(nonNull(older.get(firstOutput) ?? [])).toBeGreaterThan(0);
-    expect(older.get(firstOutput)).not.toEqual(runResults.get(firstOutput));
+    const turnDuration = targetOf("Agent turn duration p50 / p95 / p99").label;
+    expect(nonNull(older.get(turnDuration) ?? [])).toBeGreaterThan(0);
+    expect(older.get(turnDuration)).not.toEqual(runResults.get(turnDuration));
     expect(nonNull(older.get(targetOf("Agent turns per second").label) ?? [])).toBeGreaterThan(0);
+    // No outage: no recovery time either, and that panel (a trend) says "No data".
+    expect(older.get(targetOf("Agent recovery time max / p95").label)).toEqual([]);
   });
 });

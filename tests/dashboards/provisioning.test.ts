@@ -7,7 +7,14 @@ import { parse } from "yaml";
 import { INFLUX_DATABASE, INFLUX_DATASOURCE } from "../../infra/grafana/src/datasource";
 import { DASHBOARD_TITLE, DASHBOARD_UID } from "../../infra/grafana/src/dashboard";
 import { THRESHOLD_TABLE } from "../../k6/src/thresholds";
-import { allPanels, dataPanels, loadCommittedDashboard, panelTargets, type GridPos } from "./helpers/dashboard-model";
+import {
+  allPanels,
+  dataPanels,
+  loadCommittedDashboard,
+  panelTargets,
+  type GridPos,
+  type PanelJson,
+} from "./helpers/dashboard-model";
 
 const PROVISIONING = join(process.cwd(), "infra", "grafana", "provisioning");
 const loadYaml = (relative: string): unknown => parse(readFileSync(join(PROVISIONING, relative), "utf8"));
@@ -80,19 +87,27 @@ describe("dashboard JSON structure", () => {
     expect(dashboard.title).toBe(DASHBOARD_TITLE);
   });
 
-  it("has the testid, scenario and endpoint variables on the k6 datasource", () => {
+  it("has the testid, transport, scenario and endpoint variables on the k6 datasource", () => {
     const vars = dashboard.templating.list;
-    expect(vars.map((v) => v.name)).toEqual(["testid", "scenario", "endpoint"]);
+    expect(vars.map((v) => v.name)).toEqual(["testid", "transport", "scenario", "endpoint"]);
     for (const v of vars) {
       expect(v.type).toBe("query");
       expect(v.datasource?.uid).toBe(INFLUX_DATASOURCE.uid);
     }
-    const [testid, scenario, endpoint] = vars;
+    const [testid, transport, scenario, endpoint] = vars;
     expect(testid?.query).toBe(`SHOW TAG VALUES FROM "http_reqs" WITH KEY = "testid"`);
     // Newest first (ids start with the UTC time) and no saved value, so Grafana picks the newest run.
     expect(testid?.sort).toBe(2);
     expect(testid?.current).toBeUndefined();
     expect(testid?.multi).toBe(false);
+    // The run's transport, shown next to it in the variable bar: one value per run, never a filter.
+    expect(transport?.query).toBe(
+      `SHOW TAG VALUES FROM "http_reqs" WITH KEY = "transport" WHERE "testid" =~ /^$testid$/`,
+    );
+    expect(transport).toMatchObject({ multi: false, includeAll: false, hide: 0 });
+    expect(transport?.current).toBeUndefined();
+    const queries = panelTargets(dashboard).map((t) => t.target.query ?? "");
+    expect(queries.filter((q) => q.includes("$transport") || q.includes("${transport"))).toEqual([]);
     for (const v of [scenario, endpoint]) {
       expect(v?.query).toContain(`"testid" =~ /^$testid$/`);
       // One value or All: the rollup the latency row reads has rows for exactly those (tools/rollup/spec.ts).
@@ -185,7 +200,7 @@ describe("dashboard JSON structure", () => {
 
   it("has the issue's rows and draws the k6 thresholds as lines", () => {
     const rows = dashboard.panels.filter((p) => p.type === "row").map((p) => p.title);
-    for (const title of ["Load", "Latency", "Errors", "Journeys", "MCP and OAuth", "SSE", "Agents"])
+    for (const title of ["Load", "Latency", "Errors", "Journeys", "MCP and OAuth", "SSE", "Agents", "Outages"])
       expect(rows).toContain(title);
     const withLines = dataPanels(dashboard).filter(
       (p) => p.fieldConfig?.defaults?.custom?.thresholdsStyle?.mode !== undefined,
@@ -202,6 +217,34 @@ describe("dashboard JSON structure", () => {
         `panel for endpoint ${row.tags?.endpoint}`,
       ).toBe(true);
     }
+  });
+
+  it("draws each row's base limits, and names the other topologies' limits in the description", () => {
+    const panel = (title: string): PanelJson | undefined => dataPanels(dashboard).find((p) => p.title === title);
+    const lines = (title: string): (number | null)[] =>
+      panel(title)?.fieldConfig?.defaults?.thresholds?.steps.map((s) => s.value) ?? [];
+    for (const row of THRESHOLD_TABLE.filter((r) => r.variants !== undefined)) {
+      const key = `${row.metric}${
+        row.tags
+          ? `{${Object.entries(row.tags)
+              .map(([k, v]) => `${k}:${v}`)
+              .join(",")}}`
+          : ""
+      }`;
+      const described = dataPanels(dashboard).filter((p) => p.description?.includes(`other limits for ${key} `));
+      expect(described.length, key).toBeGreaterThan(0);
+      for (const p of described) expect(p.description, p.title).toContain("k6/README.md, Thresholds");
+    }
+    // The base row's limits, not the ACP variant's (p(95)<6000, p(99)<12000).
+    const overall = THRESHOLD_TABLE.find((r) => r.metric === "http_req_duration" && r.tags?.endpoint === undefined);
+    const base = (overall?.conditions ?? []).map((c) => Number(/<(\d+)$/.exec(c)?.[1]));
+    expect(lines("HTTP latency p50 / p95 / p99")).toEqual([null, ...base]);
+    expect(panel("HTTP latency p50 / p95 / p99")?.description).toMatch(/p\(95\)<\d+, p\(99\)<\d+ on ACP/);
+    // idle_status_duration has one limit everywhere; its panel draws it and says so.
+    const idle = THRESHOLD_TABLE.find((r) => r.metric === "idle_status_duration");
+    expect(idle?.variants).toBeUndefined();
+    expect(lines("Idle status read p95")).toEqual([null, Number(/<(\d+)$/.exec(idle?.conditions[0] ?? "")?.[1])]);
+    expect(panel("Idle status read p95")?.description).toContain("the same in every topology");
   });
 });
 
@@ -224,6 +267,8 @@ describe("Agents row", () => {
       "Watcher events per second",
       "SSE delivery lag p95",
       "Watcher streams dropped",
+      "Idle status read p95",
+      "Prompts sent / withheld",
     ]);
     expect(query("Agent turn duration p50 / p95 / p99")).toMatch(
       /^SELECT percentile\("value", 50\) AS "p50", percentile\("value", 95\) AS "p95", percentile\("value", 99\) AS "p99" FROM "agent_turn_duration" /,
@@ -237,6 +282,14 @@ describe("Agents row", () => {
     expect(query("SSE delivery lag p95")).toMatch(
       /^SELECT percentile\("value", 95\) AS "p95" FROM "sse_delivery_lag" /,
     );
+    expect(query("Idle status read p95")).toMatch(
+      /^SELECT percentile\("value", 95\) AS "p95" FROM "idle_status_duration" WHERE .*"scenario" =~ \/\^\(\$scenario\)\$\/ /,
+    );
+    const prompts = panels.find((p) => p.title === "Prompts sent / withheld")?.targets?.map((t) => t.query);
+    expect(prompts).toEqual([
+      expect.stringMatching(/^SELECT sum\("value"\) AS "sent" FROM "prompts_sent" .* fill\(0\)$/),
+      expect.stringMatching(/^SELECT sum\("value"\) AS "withheld" FROM "prompts_withheld" .* fill\(0\)$/),
+    ]);
     // Every description says why nothing is per agent.
     for (const p of panels) expect((p as { description?: string }).description, p.title).toContain("no per-agent tag");
   });
@@ -248,19 +301,93 @@ describe("Agents row", () => {
       "agent_turn_failures",
       "agent_busy_total",
       "sse_streams_dropped",
+      "agent_history_lost",
+      "prompts_sent",
+      "prompts_withheld",
     ];
     for (const metric of counters) {
       const withIt = dataPanels(dashboard).filter((p) => p.targets?.some((t) => t.query?.includes(`FROM "${metric}"`)));
       expect(withIt.length, metric).toBeGreaterThan(0);
       for (const p of withIt) {
-        expect(p.targets?.[0]?.query, p.title).toMatch(/ fill\(0\)$/);
+        for (const t of p.targets ?? []) expect(t.query, `${p.title} [${t.refId}]`).toMatch(/ fill\(0\)$/);
         expect((p.fieldConfig?.defaults as { noValue?: string } | undefined)?.noValue, p.title).toBe("0");
       }
     }
     // Trends keep "No data": no sample means no latency to show, not a latency of 0.
-    for (const title of ["Agent turn duration p50 / p95 / p99", "SSE delivery lag p95"]) {
+    for (const title of ["Agent turn duration p50 / p95 / p99", "SSE delivery lag p95", "Idle status read p95"]) {
       const p = panels.find((x) => x.title === title);
       expect((p?.fieldConfig?.defaults as { noValue?: string } | undefined)?.noValue, title).toBeUndefined();
     }
+  });
+});
+
+describe("Outages row", () => {
+  const dashboard = loadCommittedDashboard();
+  const start = dashboard.panels.findIndex((p) => p.type === "row" && p.title === "Outages");
+  const panels = dashboard.panels.slice(start + 1);
+  const queries = (title: string): string[] =>
+    panels.find((p) => p.title === title)?.targets?.map((t) => t.query ?? "") ?? [];
+  const defaults = (title: string): { noValue?: string } | undefined =>
+    panels.find((p) => p.title === title)?.fieldConfig?.defaults as { noValue?: string } | undefined;
+
+  it("is the last row, open, after Agents (the panel ids above it stay what they were)", () => {
+    expect(start).toBeGreaterThan(0);
+    expect(dashboard.panels[start]?.collapsed).toBe(false);
+    expect(panels.every((p) => p.type !== "row")).toBe(true);
+    const rows = dashboard.panels.filter((p) => p.type === "row").map((p) => p.title);
+    expect(rows.slice(-2)).toEqual(["Agents", "Outages"]);
+    expect(panels.map((p) => p.title)).toEqual([
+      "Connection failures by cause",
+      "Agent recovery time max / p95",
+      "Messages lost",
+      "Streams dropped and turns lost",
+    ]);
+    const agentsIds = dataPanels(dashboard)
+      .filter((p) => p.title === "Watcher streams dropped")
+      .map((p) => p.id);
+    expect(agentsIds).toEqual([62]);
+  });
+
+  it("reads each outage metric, scoped like the other custom metrics", () => {
+    expect(queries("Connection failures by cause")).toEqual([
+      `SELECT sum("value") AS "count" FROM "connection_failures" WHERE "testid" =~ /^$testid$/ AND ` +
+        `"scenario" =~ /^($scenario)$/ AND "endpoint" =~ /^($endpoint)$/ AND "cause" != '' AND $timeFilter ` +
+        `GROUP BY time($__interval), "cause" fill(0)`,
+    ]);
+    expect(queries("Agent recovery time max / p95")).toEqual([
+      `SELECT max("value") AS "max", percentile("value", 95) AS "p95" FROM "agent_recovery_time" WHERE ` +
+        `"testid" =~ /^$testid$/ AND "scenario" =~ /^($scenario)$/ AND $timeFilter GROUP BY time($__interval) fill(none)`,
+    ]);
+    expect(queries("Messages lost")).toEqual([
+      `SELECT sum("value") AS "lost" FROM "agent_history_lost" WHERE "testid" =~ /^$testid$/ AND ` +
+        `"scenario" =~ /^($scenario)$/ AND $timeFilter GROUP BY time($__interval) fill(0)`,
+    ]);
+    expect(queries("Streams dropped and turns lost")).toEqual([
+      `SELECT sum("value") AS "count" FROM "sse_streams_dropped" WHERE "testid" =~ /^$testid$/ AND ` +
+        `"scenario" =~ /^($scenario)$/ AND $timeFilter GROUP BY time($__interval), "reason" fill(0)`,
+      `SELECT sum("value") AS "turns lost" FROM "agent_turn_failures" WHERE "testid" =~ /^$testid$/ AND ` +
+        `"scenario" =~ /^($scenario)$/ AND "reason" = 'stream_lost' AND $timeFilter GROUP BY time($__interval) fill(0)`,
+    ]);
+  });
+
+  it("counters read 0 (fill(0), noValue 0) and total in the legend; the recovery trend keeps No data", () => {
+    for (const title of ["Connection failures by cause", "Messages lost", "Streams dropped and turns lost"]) {
+      expect(defaults(title)?.noValue, title).toBe("0");
+      const legend = panels.find((p) => p.title === title)?.options as { legend?: { calcs?: string[] } } | undefined;
+      expect(legend?.legend?.calcs, title).toContain("sum");
+    }
+    expect(defaults("Agent recovery time max / p95")?.noValue).toBeUndefined();
+    expect(panels.find((p) => p.title === "Agent recovery time max / p95")?.fieldConfig?.defaults).toMatchObject({
+      unit: "ms",
+    });
+  });
+
+  it("says in each description what a restart drill of the agent servers looks like there", () => {
+    const description = (title: string): string => panels.find((p) => p.title === title)?.description ?? "";
+    for (const p of panels) expect(p.description, p.title).toContain("restart drill");
+    expect(description("Connection failures by cause")).toMatch(/refused while a server is down/);
+    expect(description("Agent recovery time max / p95")).toMatch(/downtime/);
+    expect(description("Messages lost")).toMatch(/0 when the servers restore their state \(upstream's --state-file\)/);
+    expect(description("Streams dropped and turns lost")).toMatch(/server_closed.*stream_lost/s);
   });
 });

@@ -3,7 +3,13 @@
 import { describe, expect, it } from "vitest";
 import { InfluxQLQueryBuilder, ident, literal, percentile, perSecond } from "../../infra/grafana/src/influxql";
 import { thresholdSteps } from "../../infra/grafana/src/panels";
-import { baseRow, conditionsFor, parseCondition, rowsTaggedBy } from "../../infra/grafana/src/thresholds";
+import {
+  baseRow,
+  conditionsFor,
+  parseCondition,
+  rowsTaggedBy,
+  topologyVariants,
+} from "../../infra/grafana/src/thresholds";
 import { THRESHOLD_TABLE } from "../../k6/src/thresholds";
 import {
   expandQuery,
@@ -80,6 +86,25 @@ describe("thresholds from the k6 table", () => {
     expect(rowsTaggedBy("http_req_duration", "endpoint").every((r) => Object.keys(r.otherTags).length === 0)).toBe(
       true,
     );
+  });
+
+  it("keeps the base row's conditions and lists the other topologies' variants apart", () => {
+    // The table's rows carry their shared/ACP limits as variants; the dashboard draws the base row's conditions.
+    const overall = THRESHOLD_TABLE.find(
+      (r) => r.metric === "http_req_duration" && r.tags?.kind === "call" && !r.tags.scenario,
+    );
+    expect(overall?.variants?.acp).toBeDefined();
+    expect(conditionsFor("http_req_duration", { kind: "call" })).toEqual(overall?.conditions.map(parseCondition));
+    const acp = overall?.variants?.acp;
+    expect(topologyVariants("http_req_duration", { kind: "call" })).toContainEqual({
+      topology: "acp",
+      conditions: acp === "dropped" ? "dropped" : acp?.conditions,
+    });
+    expect(topologyVariants("http_req_duration", { endpoint: "status" }).map((v) => v.topology)).toContain("shared");
+    // A row not judged in a topology says so; a row judged alike everywhere has none.
+    expect(topologyVariants("sse_delivery_lag")).toEqual([{ topology: "acp", conditions: "dropped" }]);
+    expect(topologyVariants("idle_status_duration")).toEqual([]);
+    expect(topologyVariants("no_such_metric")).toEqual([]);
   });
 
   it("colours the breach side of each line", () => {

@@ -1,5 +1,5 @@
 // "AgentAPI load test": one dashboard for one k6 run at a time (the `testid` variable), read top to bottom as
-// load → latency → errors → journeys → MCP/OAuth → SSE → agents.
+// load → latency → errors → journeys → MCP/OAuth → SSE → agents → outages.
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import {
   DashboardBuilder,
@@ -13,7 +13,14 @@ import { InfluxQLQueryBuilder, count, max, maxOf, mean, percentile, perSecond, s
 import { ALL, ROLLUP_PERCENTILES, ROLLUP_WINDOW_MS, rollupOf } from "../../../tools/rollup/spec";
 import { CUSTOM, ENDPOINT_TAGGED, K6, UNSCOPED_METRICS } from "./metrics";
 import { timeseries } from "./panels";
-import { baseRow, conditionsFor, rowsTaggedBy, type Statistic, type ThresholdCondition } from "./thresholds";
+import {
+  baseRow,
+  conditionsFor,
+  rowsTaggedBy,
+  topologyVariants,
+  type Statistic,
+  type ThresholdCondition,
+} from "./thresholds";
 import { variables } from "./variables";
 
 export const DASHBOARD_UID = "agentapi-load";
@@ -46,6 +53,32 @@ function percentileLimits(metric: string, tags?: Record<string, string>, only?: 
 
 function percentileOf(condition: ThresholdCondition): number {
   return Number(condition.statistic.slice(2, -1));
+}
+
+/** How k6/README.md names the topologies of a threshold row's `variants`. */
+const TOPOLOGY_NAMES: Readonly<Record<string, string>> = {
+  shared: "where VUs share agents",
+  acp: "on ACP",
+  "acp+shared": "on ACP with shared agents",
+};
+
+/**
+ * For a panel that draws a threshold row's limits: the lines are the base row's (each VU its own agent, PTY), and
+ * the row's variants say how k6 judges it in the other topologies. "" for a row judged alike everywhere.
+ */
+function topologyNote(metric: string, tags?: Record<string, string>): string {
+  const variants = topologyVariants(metric, tags);
+  if (variants.length === 0) return "";
+  const other = variants
+    .map(({ topology, conditions }) => {
+      const where = TOPOLOGY_NAMES[topology] ?? `in topology ${topology}`;
+      return conditions === "dropped" ? `not judged ${where}` : `${conditions.join(", ")} ${where}`;
+    })
+    .join("; ");
+  return (
+    ` The dashed lines are the base limits (each VU its own agent, PTY transport); shared/ACP topologies have other ` +
+    `limits for ${metric}${tagText(tags ?? {})} (k6/README.md, Thresholds): ${other}.`
+  );
 }
 
 function loadRow(): cog.Builder<Panel>[] {
@@ -136,7 +169,7 @@ function perTagLatencyPanels(tagKey: "endpoint" | "scenario"): cog.Builder<Panel
       title: `${tagKey === "endpoint" ? "Endpoint" : "Scenario"} ${tagValue}: latency vs threshold`,
       description: `http_req_duration${tagText({ [tagKey]: tagValue, ...otherTags })} against its k6 thresholds (${conditions
         .map((c) => `${c.statistic}${c.operator}${c.limit}`)
-        .join(", ")}).${ROLLUP_NOTE}`,
+        .join(", ")}).${ROLLUP_NOTE}${topologyNote(K6.httpReqDuration, { [tagKey]: tagValue, ...otherTags })}`,
       unit: "ms",
       width: 6,
       height: 7,
@@ -189,10 +222,11 @@ function latencyRow(): cog.Builder<Panel>[] {
   const overallP95 = overallLimits.filter((c) => c.statistic === "p(95)");
   const filtered = tagText(overall.tags);
   const scope = filtered === "" ? "" : ` (${filtered}, as its threshold)`;
+  const variants = topologyNote(K6.httpReqDuration, overall.tags);
   return [
     timeseries({
       title: "HTTP latency p50 / p95 / p99",
-      description: `http_req_duration${filtered} percentiles with the overall k6 thresholds as dashed lines.${ROLLUP_NOTE}`,
+      description: `http_req_duration${filtered} percentiles with the overall k6 thresholds as dashed lines.${ROLLUP_NOTE}${variants}`,
       unit: "ms",
       limits: overallLimits,
       targets: [rolledUp(K6.httpReqDuration, PERCENTILES)],
@@ -205,14 +239,14 @@ function latencyRow(): cog.Builder<Panel>[] {
     }),
     timeseries({
       title: "p95 by endpoint",
-      description: `http_req_duration${scope} p95 per endpoint; the dashed line is the overall p95 threshold.${ROLLUP_NOTE}`,
+      description: `http_req_duration${scope} p95 per endpoint; the dashed line is the overall p95 threshold.${ROLLUP_NOTE}${variants}`,
       unit: "ms",
       limits: overallP95,
       targets: [rolledUp(K6.httpReqDuration, [95], "endpoint")],
     }),
     timeseries({
       title: "p95 by scenario",
-      description: `http_req_duration${scope} p95 per scenario; the dashed line is the overall p95 threshold.${ROLLUP_NOTE}`,
+      description: `http_req_duration${scope} p95 per scenario; the dashed line is the overall p95 threshold.${ROLLUP_NOTE}${variants}`,
       unit: "ms",
       limits: overallP95,
       targets: [rolledUp(K6.httpReqDuration, [95], "scenario")],
@@ -241,7 +275,7 @@ function countPanel(
 ): cog.Builder<Panel> {
   return timeseries({
     title,
-    description,
+    description: `${description}${topologyNote(metric)}`,
     unit: "short",
     width,
     style: "bars",
@@ -279,7 +313,7 @@ function errorsRow(): cog.Builder<Panel>[] {
   return [
     timeseries({
       title: "Failed request rate",
-      description: "Share of failed HTTP requests (http_req_failed) per scenario, with the k6 error-rate threshold.",
+      description: `Share of failed HTTP requests (http_req_failed) per scenario, with the k6 error-rate threshold.${topologyNote(K6.httpReqFailed)}`,
       unit: "percentunit",
       width: 8,
       min: 0,
@@ -318,7 +352,8 @@ function errorsRow(): cog.Builder<Panel>[] {
     ),
     countPanel(
       "Connection failures",
-      "Requests without any HTTP response and MCP connections that could not be set up (connection_failures).",
+      "Requests without any HTTP response and MCP connections that could not be set up (connection_failures), by " +
+        "endpoint; the Outages row breaks the requests down by cause.",
       CUSTOM.connectionFailures,
       "endpoint",
     ),
@@ -334,7 +369,7 @@ function errorsRow(): cog.Builder<Panel>[] {
 function durationPanel(title: string, metric: string): cog.Builder<Panel> {
   return timeseries({
     title,
-    description: `${metric} p50/p95/p99 with its k6 thresholds.`,
+    description: `${metric} p50/p95/p99 with its k6 thresholds.${topologyNote(metric)}`,
     unit: "ms",
     width: 6,
     limits: percentileLimits(metric),
@@ -345,7 +380,7 @@ function durationPanel(title: string, metric: string): cog.Builder<Panel> {
 function successPanel(title: string, metric: string): cog.Builder<Panel> {
   return timeseries({
     title,
-    description: `${metric} per scenario with its k6 threshold.`,
+    description: `${metric} per scenario with its k6 threshold.${topologyNote(metric)}`,
     unit: "percentunit",
     width: 6,
     min: 0,
@@ -378,7 +413,7 @@ function agentsRow(): cog.Builder<Panel>[] {
   return [
     timeseries({
       title: "Agent turn duration p50 / p95 / p99",
-      description: `An accepted prompt, from POST /message sent → the agent back to stable (agent_turn_duration), with its k6 thresholds. ${FLEET_WIDE}`,
+      description: `An accepted prompt, from POST /message sent → the agent back to stable (agent_turn_duration; ACP: → the POST's answer, which comes when the turn is over), with its k6 thresholds.${topologyNote(CUSTOM.agentTurnDuration)} ${FLEET_WIDE}`,
       unit: "ms",
       width: 8,
       limits: percentileLimits(CUSTOM.agentTurnDuration),
@@ -388,7 +423,7 @@ function agentsRow(): cog.Builder<Panel>[] {
       title: "Agent first output p50 / p95 by observed_by",
       description:
         "An accepted prompt, from POST /message sent → the first agent message_update after it (agent_first_output), seen on " +
-        `the /events stream (sse) or by polling /messages (poll). ${FLEET_WIDE}`,
+        `the /events stream (sse) or by polling /messages (poll).${topologyNote(CUSTOM.agentFirstOutput)} ${FLEET_WIDE}`,
       unit: "ms",
       width: 8,
       limits: percentileLimits(CUSTOM.agentFirstOutput),
@@ -403,8 +438,9 @@ function agentsRow(): cog.Builder<Panel>[] {
     ),
     countPanel(
       "Agent turn failures",
-      "Turns that did not return to stable within the bound (not_stable) or left no reply in /messages " +
-        `(reply_missing): agent_turn_failures by reason. ${FLEET_WIDE}`,
+      "Turns that did not return to stable within the bound (not_stable), lost sight of the agent before the turn " +
+        "ended (stream_lost: the stream ended or the polls failed — a restart; see the Outages row) or left no reply " +
+        `in /messages (reply_missing): agent_turn_failures by reason. ${FLEET_WIDE}`,
       CUSTOM.agentTurnFailures,
       "reason",
     ),
@@ -425,7 +461,7 @@ function agentsRow(): cog.Builder<Panel>[] {
       title: "SSE delivery lag p95",
       description:
         "Receive time − the event's message time for live message_update events (sse_delivery_lag p95), by " +
-        `observed_by, with its k6 thresholds. ${FLEET_WIDE}`,
+        `observed_by, with its k6 thresholds.${topologyNote(CUSTOM.sseDeliveryLag)} ${FLEET_WIDE}`,
       unit: "ms",
       width: 12,
       limits: percentileLimits(CUSTOM.sseDeliveryLag, undefined, ["p(95)"]),
@@ -438,11 +474,136 @@ function agentsRow(): cog.Builder<Panel>[] {
     }),
     countPanel(
       "Watcher streams dropped",
-      `Watcher /events streams that ended before the watch did (sse_streams_dropped). ${FLEET_WIDE}`,
+      "Watcher /events streams that ended before the watch did (sse_streams_dropped), by scenario; the Outages row " +
+        `breaks them down by reason (server_closed, error). ${FLEET_WIDE}`,
       CUSTOM.sseStreamsDropped,
       "scenario",
       12,
     ),
+    timeseries({
+      title: "Idle status read p95",
+      description:
+        "GET /status answers that said stable (idle_status_duration p95): upstream's send ends with the agent " +
+        "running, so no send held such a read up — the server's own read time. The dashed line is its k6 limit, the " +
+        "same in every topology (one server shared by all VUs or a fleet, PTY or ACP), while the /status, /messages " +
+        "and list_tools latency rows take other limits where VUs share agents, on PTY or ACP (k6/README.md, Thresholds): " +
+        `a slow server shows here whatever the topology. ${FLEET_WIDE}`,
+      unit: "ms",
+      width: 12,
+      limits: percentileLimits(CUSTOM.idleStatusDuration, undefined, ["p(95)"]),
+      targets: [scoped("A", CUSTOM.idleStatusDuration).select(percentile(95), "p95").alias(COLUMN_LEGEND)],
+    }),
+    timeseries({
+      title: "Prompts sent / withheld",
+      description:
+        "User prompts the journeys sent (prompts_sent: POST /message type user, whatever the answer — accepted or " +
+        "busy) and those they did not send because the run's prompt budget was spent (prompts_withheld: MAX_PROMPTS; " +
+        "the journey read the conversation instead), per interval. The legend's Total is the range's: over the " +
+        `whole run, sent stays within MAX_PROMPTS. ${FLEET_WIDE}`,
+      unit: "short",
+      width: 12,
+      style: "bars",
+      stacked: true,
+      noValue: COUNTER_NO_VALUE,
+      legendCalcs: COUNTER_TOTALS,
+      targets: [
+        scoped("A", CUSTOM.promptsSent).select(sum(), "sent").fill("0").alias(COLUMN_LEGEND),
+        scoped("B", CUSTOM.promptsWithheld).select(sum(), "withheld").fill("0").alias(COLUMN_LEGEND),
+      ],
+    }),
+  ];
+}
+
+/** Legend of a per-interval count whose total over the range is the point: Total and Max. */
+const COUNTER_TOTALS = ["sum", "max"];
+
+/**
+ * A restart of the agent servers (an upgrade, a workspace restart), as the VUs see it. Each VU watches its own agent
+ * (k6/src/agent-health.ts); nothing is per agent (no agent tag), so the panels are fleet-wide.
+ */
+function outagesRow(): cog.Builder<Panel>[] {
+  return [
+    timeseries({
+      title: "Connection failures by cause",
+      description:
+        "Requests that got no HTTP response at all, per interval by cause (connection_failures{cause}: refused, " +
+        "reset, timeout, dns, network; MCP connections that could not be set up are counted without a cause and " +
+        "show in Errors → Connection failures only). A restart drill of the agent servers reads: refused while a " +
+        "server is down (nothing listens on its port), a few reset for requests the restart cut, then nothing. Behind " +
+        "a gateway (Coder, an ingress) a down server answers 502/503/504 instead: Errors → Requests by status. " +
+        "timeout, dns or network is not a restart.",
+      unit: "short",
+      width: 6,
+      style: "bars",
+      stacked: true,
+      noValue: COUNTER_NO_VALUE,
+      legendCalcs: COUNTER_TOTALS,
+      targets: [
+        scoped("A", CUSTOM.connectionFailures)
+          .whereTagNot("cause", "")
+          .select(sum(), "count")
+          .groupByTag("cause")
+          .fill("0")
+          .alias("$tag_cause"),
+      ],
+    }),
+    timeseries({
+      title: "Agent recovery time max / p95",
+      description:
+        "Per outage and VU, from the VU's first failed request to its own agent (no answer, or a gateway's " +
+        "502/503/504) to its first answered one (agent_recovery_time), plotted when the VU recovered: max and p95 " +
+        "per interval. A restart drill reads about the servers' downtime plus the wait for the VU's next request " +
+        "(its think time): max is the slowest VU, p95 the fleet. No data: no VU saw its agent fail. Fleet-wide: no " +
+        "per-agent tag, so the panel cannot name the slow agent.",
+      unit: "ms",
+      width: 6,
+      min: 0,
+      targets: [
+        scoped("A", CUSTOM.agentRecoveryTime).select(max(), "max").select(percentile(95), "p95").alias(COLUMN_LEGEND),
+      ],
+    }),
+    timeseries({
+      title: "Messages lost",
+      description:
+        "Messages a VU had seen before an outage that are missing or changed after it (agent_history_lost), per " +
+        "interval; one sample per VU and outage, 0 when nothing was lost. A restart drill reads 0 when the servers " +
+        "restore their state (upstream's --state-file); without it each conversation starts again from the agent's " +
+        "banner and every VU counts what it had seen. Fleet-wide: no per-agent tag.",
+      unit: "short",
+      width: 6,
+      style: "bars",
+      noValue: COUNTER_NO_VALUE,
+      legendCalcs: COUNTER_TOTALS,
+      targets: [scoped("A", CUSTOM.agentHistoryLost).select(sum(), "lost").fill("0").alias(COLUMN_LEGEND)],
+    }),
+    timeseries({
+      title: "Streams dropped and turns lost",
+      description:
+        "Watcher /events streams that ended before the watch did, by reason (sse_streams_dropped: server_closed — " +
+        "the server ended it, as upstream ends every stream when it stops; error — no answer, a reset), and agent " +
+        "turns that lost sight of the agent before they ended (agent_turn_failures{reason:stream_lost}: the turn's " +
+        "stream ended or its polls failed), per interval. A restart drill reads one server_closed per watched stream " +
+        "and one lost turn per turn in flight at the restart, and nothing after it; both breach their count<1 k6 " +
+        "limits by design. Fleet-wide: no per-agent tag.",
+      unit: "short",
+      width: 6,
+      style: "bars",
+      stacked: true,
+      noValue: COUNTER_NO_VALUE,
+      legendCalcs: COUNTER_TOTALS,
+      targets: [
+        scoped("A", CUSTOM.sseStreamsDropped)
+          .select(sum(), "count")
+          .groupByTag("reason")
+          .fill("0")
+          .alias("$tag_reason"),
+        scoped("B", CUSTOM.agentTurnFailures)
+          .whereTag("reason", "stream_lost")
+          .select(sum(), "turns lost")
+          .fill("0")
+          .alias(COLUMN_LEGEND),
+      ],
+    }),
   ];
 }
 
@@ -500,8 +661,9 @@ const ROWS: readonly RowSpec[] = [
   { title: "Journeys", panels: journeysRow },
   { title: "MCP and OAuth", panels: mcpOauthRow },
   { title: "SSE", panels: sseRow },
-  // Last, so the panel ids of the rows above (links with ?viewPanel=<id>) stay as they were.
+  // New rows and panels go last, so the panel ids above them (links with ?viewPanel=<id>) stay as they were.
   { title: "Agents", panels: agentsRow },
+  { title: "Outages", panels: outagesRow },
 ];
 
 /** Sets a fixed id on whatever a builder produces: the SDK leaves ids to the caller. */

@@ -40,6 +40,12 @@ export const CUSTOM = {
   watcherEvents: "watcher_events",
   sseDeliveryLag: "sse_delivery_lag",
   sseStreamsDropped: "sse_streams_dropped",
+  idleStatusDuration: "idle_status_duration",
+  promptsSent: "prompts_sent",
+  promptsWithheld: "prompts_withheld",
+  // Outages (a restart of the agent servers): per VU on its own agent, fleet-wide (k6/src/agent-health.ts).
+  agentRecoveryTime: "agent_recovery_time",
+  agentHistoryLost: "agent_history_lost",
 } as const satisfies Record<string, CustomMetricName>;
 
 /** Metrics whose samples carry the suite's `endpoint` tag: k6's HTTP metrics and the per-request counters. */

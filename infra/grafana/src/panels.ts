@@ -30,7 +30,12 @@ export interface TimeseriesSpec {
   noValue?: string;
   /** Grafana's panel "min interval" (default MIN_INTERVAL). */
   minInterval?: string;
+  /** The legend's calculations (default LEGEND_CALCS); per-interval counts whose total matters add "sum" (Total). */
+  legendCalcs?: string[];
 }
+
+/** Last and max of each series in the legend. */
+export const LEGEND_CALCS = ["lastNotNull", "max"];
 
 /**
  * The floor of every panel's `$__interval`. Grafana divides the range by the panel's width in pixels (20 minutes on
@@ -74,7 +79,7 @@ export function timeseries(spec: TimeseriesSpec): PanelBuilder {
         .showLegend(true)
         .displayMode(common.LegendDisplayMode.List)
         .placement(common.LegendPlacement.Bottom)
-        .calcs(["lastNotNull", "max"]),
+        .calcs(spec.legendCalcs ?? LEGEND_CALCS),
     )
     .tooltip(
       new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),

@@ -16,6 +16,8 @@ export interface ThresholdRow {
   tags?: Record<string, string>;
   conditions: string[];
   abortOnFail?: boolean;
+  /** The row in other topologies (VUs sharing agents, the ACP transport): other conditions, or not judged there. */
+  variants?: Partial<Record<string, { conditions: string[] } | "dropped">>;
 }
 
 const CONDITION =
@@ -39,7 +41,12 @@ export function thresholdRows(): readonly ThresholdRow[] {
   return THRESHOLD_TABLE;
 }
 
-/** The conditions declared for exactly this metric + tag set, optionally only for some statistics. */
+/**
+ * The conditions declared for exactly this metric + tag set, optionally only for some statistics: the base row's,
+ * which is how k6 judges a run where each VU has its own agent on the PTY transport. A row's `variants` (other
+ * topologies) are never drawn: one run has one topology, and the dashboard cannot tell which from the samples'
+ * thresholds; panels say so in their description instead (topologyVariants).
+ */
 export function conditionsFor(
   metric: string,
   tags?: Record<string, string>,
@@ -85,4 +92,20 @@ export function baseRow(
   return row
     ? { tags: { ...(row.tags ?? {}) }, conditions: row.conditions.map(parseCondition) }
     : { tags: {}, conditions: [] };
+}
+
+/** How another topology judges a row: its conditions there, or "dropped" (not judged there). */
+export interface TopologyVariant {
+  topology: string;
+  conditions: string[] | "dropped";
+}
+
+/** The row's variants for other topologies (k6/src/thresholds.ts `variants`), in the table's order; none: []. */
+export function topologyVariants(metric: string, tags?: Record<string, string>): TopologyVariant[] {
+  const row = thresholdRows().find((r) => r.metric === metric && sameTags(r.tags, tags));
+  return Object.entries(row?.variants ?? {}).flatMap(([topology, variant]) =>
+    variant === undefined
+      ? []
+      : [{ topology, conditions: variant === "dropped" ? ("dropped" as const) : [...variant.conditions] }],
+  );
 }

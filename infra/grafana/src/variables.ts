@@ -1,4 +1,5 @@
-// The dashboard's variables. `testid` picks the run; `scenario` and `endpoint` narrow it down.
+// The dashboard's variables. `testid` picks the run; `transport` shows how its agents were driven (no panel
+// filters on it); `scenario` and `endpoint` narrow it down.
 //
 // Newest run by default: testids are generated as `YYYYMMDD-HHMMSS-<4 hex>` (UTC, see the Makefile's `load`), so
 // sorting them alphabetically descending puts the newest first, and Grafana selects the first option when the
@@ -6,6 +7,7 @@
 // `var-testid=<id>` for the run it starts.
 import {
   QueryVariableBuilder,
+  VariableHide,
   VariableRefresh,
   VariableSort,
   type VariableModel,
@@ -28,6 +30,11 @@ function showTagValues(key: string, where?: string): string {
 }
 
 export const TESTID_QUERY = showTagValues("testid");
+/**
+ * The run's transport (`pty` or `acp`): k6 tags every sample of a run with it (options.tags), so a run has one value;
+ * a run recorded before the tag existed has none (the variable is empty). Shown in the variable bar, next to the run.
+ */
+export const TRANSPORT_QUERY = showTagValues("transport", `"testid" =~ /^$testid$/`);
 export const SCENARIO_QUERY = showTagValues("scenario", `"testid" =~ /^$testid$/`);
 export const ENDPOINT_QUERY = showTagValues("endpoint", `"testid" =~ /^$testid$/ AND "scenario" =~ /^($scenario)$/`);
 
@@ -49,6 +56,14 @@ export function variables(): cog.Builder<VariableModel>[] {
     .sort(VariableSort.AlphabeticalDesc)
     .multi(false)
     .includeAll(false);
+  // Display only: no query reads $transport (a run has one transport, so it would filter nothing). It says which
+  // agents the run drove, and so which of k6's threshold variants judged it (k6/README.md, Thresholds).
+  const transport = queryVariable("transport", "Transport", TRANSPORT_QUERY)
+    .description("The run's AgentAPI transport (pty or acp), from its samples' transport tag; shown, not a filter")
+    .hide(VariableHide.DontHide)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(false)
+    .includeAll(false);
   const scenario = queryVariable("scenario", "Scenario", SCENARIO_QUERY)
     .sort(VariableSort.AlphabeticalAsc)
     .multi(false)
@@ -61,5 +76,5 @@ export function variables(): cog.Builder<VariableModel>[] {
     .includeAll(true)
     .allValue(ALL_VALUE)
     .current({ text: "All", value: "$__all" });
-  return [testid, scenario, endpoint];
+  return [testid, transport, scenario, endpoint];
 }

@@ -36,8 +36,11 @@ export interface PanelJson {
   panels?: PanelJson[];
   collapsed?: boolean;
   maxDataPoints?: number;
+  /** Panel options (legend, tooltip, …). */
+  options?: Record<string, unknown>;
   fieldConfig?: {
     defaults?: {
+      unit?: string;
       thresholds?: { mode: string; steps: { value: number | null; color: string }[] };
       custom?: { thresholdsStyle?: { mode: string } };
     };

@@ -55,14 +55,20 @@ export async function recordRun(testid: string): Promise<MetricSample[]> {
   }
 }
 
-/** A second, small run (one journey) to share the database with the first. */
-export async function recordSmallRun(testid: string): Promise<MetricSample[]> {
-  const target = await startTarget();
+/**
+ * A second, small run (one journey) to share the database with the first. `transport: "acp"` runs it against the
+ * target in upstream's ACP mode with AGENTAPI_TRANSPORT=acp, so its samples carry `transport=acp` as a real ACP run's.
+ */
+export async function recordSmallRun(
+  testid: string,
+  { transport = "pty" }: { transport?: "pty" | "acp" } = {},
+): Promise<MetricSample[]> {
+  const target = await startTarget({ transport });
   try {
     const run = await runJourneys({
       agentApiUrl: target.agentApiUrl,
       brokerUrl: target.brokerUrl,
-      env: { TESTID: testid },
+      env: { TESTID: testid, AGENTAPI_TRANSPORT: transport },
       scenarios: ["list_tools"],
       iterations: 1,
     });
