@@ -92,8 +92,8 @@ down: ## stop and remove the stack's containers (data volumes are kept)
 agentapi-install: ## install the pinned coder/agentapi (infra/agentapi-real/agentapi.version) into $(go env GOPATH)/bin
 	@./scripts/install-agentapi.sh
 
-agentapi-real: ## the real agentapi + a fake agent on :3284 (AGENTAPI_PORT=, FAKE_AGENT_THINK_MS=); Ctrl-C stops it
-	@npm run --silent agentapi:real
+agentapi-real: ## the real agentapi + a fake agent on :3284 (AGENTAPI_PORT=, FAKE_AGENT_THINK_MS=, ACP=1); Ctrl-C stops it
+	@npm run --silent agentapi:real$(if $(filter-out 0 false no,$(ACP)), -- --acp)
 
 .PHONY: agentapi-install agentapi-real
 

@@ -1,9 +1,12 @@
 // `npm run agentapi:real` / `make agentapi-real`: the real coder/agentapi server (the pinned version) driving the
 // fake agent (infra/agentapi-real/fake-agent.ts), on http://localhost:${AGENTAPI_PORT:-3284}, until Ctrl-C.
+// `npm run agentapi:real -- --acp` / `make agentapi-real ACP=1`: ACP instead of the terminal, i.e.
+// `agentapi server --experimental-acp` with infra/agentapi-real/fake-acp-agent.ts.
 //   AGENTAPI_BIN          the agentapi binary (default: agentapi on PATH, else $(go env GOPATH)/bin/agentapi)
 //   AGENTAPI_PORT         the port (default 3284; agentapi listens on every interface, use it via localhost)
-//   FAKE_AGENT_THINK_MS   the fake agent's think time per prompt in ms (default 1000); FAKE_AGENT_REPLY_LINES too
-// Exit status: 0 stopped by SIGINT/SIGTERM, 1 agentapi failed to start or died, 2 a bad setting,
+//   FAKE_AGENT_THINK_MS   the fake agent's think time per prompt in ms (default 1000); FAKE_AGENT_REPLY_LINES too,
+//                         and with --acp FAKE_AGENT_CHUNK_MS (the chunk cadence, default 100)
+// Exit status: 0 stopped by SIGINT/SIGTERM, 1 agentapi failed to start or died, 2 a bad setting or argument,
 // 127 no agentapi binary (install it with scripts/install-agentapi.sh or make agentapi-install).
 import {
   agentApiVersion,
@@ -11,6 +14,7 @@ import {
   INSTALL_HINT,
   type RunningAgentApi,
   startAgentApi,
+  type Transport,
 } from "../infra/agentapi-real/launch";
 
 function fail(message: string, status: number): never {
@@ -28,8 +32,13 @@ function intSetting(name: string, fallback: number, min: number, max: number): n
   return value;
 }
 
+const args = process.argv.slice(2);
+const unknown = args.find((arg) => arg !== "--acp");
+if (unknown !== undefined) fail(`unknown argument "${unknown}" (the only one is --acp)`, 2);
+const transport: Transport = args.includes("--acp") ? "acp" : "pty";
 const port = intSetting("AGENTAPI_PORT", 3284, 1, 65_535);
 const thinkMs = intSetting("FAKE_AGENT_THINK_MS", 1000, 0, 600_000);
+if (transport === "acp") intSetting("FAKE_AGENT_CHUNK_MS", 100, 1, 60_000); // checked here too: one line, not agentapi's
 const binary = findAgentApiBinary();
 if (binary === undefined) {
   const where = process.env.AGENTAPI_BIN
@@ -41,7 +50,7 @@ const version = agentApiVersion(binary) ?? "(version unknown)";
 
 let running: RunningAgentApi;
 try {
-  running = await startAgentApi({ binary, port, thinkMs, readyWhen: "answering", readyTimeoutMs: 20_000 });
+  running = await startAgentApi({ binary, port, thinkMs, transport, readyWhen: "answering", readyTimeoutMs: 20_000 });
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error), 1);
 }
@@ -58,4 +67,5 @@ running.exited.catch((error: unknown) => {
   fail(`${error instanceof Error ? error.message : String(error)}\n${tail}`, 1);
 });
 
-console.log(`real agentapi ${version} + fake agent on http://localhost:${port} (think ${thinkMs} ms); Ctrl-C stops it`);
+const agent = transport === "acp" ? "fake ACP agent (--experimental-acp)" : "fake agent";
+console.log(`real agentapi ${version} + ${agent} on http://localhost:${port} (think ${thinkMs} ms); Ctrl-C stops it`);

@@ -1,5 +1,6 @@
-// Bundle the fake agent (fake-agent.ts, Node built-ins only) into one ESM file for the agentapi-real image, where
-// agentapi runs it as `node /app/fake-agent.mjs`.
+// Bundle the fake agents into one ESM file each for the agentapi-real image, where agentapi runs them as
+// `node /app/fake-agent.mjs` (PTY; Node built-ins only) and `node /app/fake-acp-agent.mjs` (ACP; the
+// @agentclientprotocol/sdk and zod are bundled in, so the image needs no node_modules).
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 
@@ -7,15 +8,16 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
 try {
   await build({
-    entryPoints: [here("./fake-agent.ts")],
-    outfile: here("./dist/fake-agent.mjs"),
+    entryPoints: { "fake-agent": here("./fake-agent.ts"), "fake-acp-agent": here("./fake-acp-agent.ts") },
+    outdir: here("./dist"),
+    outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
     logLevel: "warning",
   });
-  console.log("agentapi-real: wrote infra/agentapi-real/dist/fake-agent.mjs");
+  console.log("agentapi-real: wrote infra/agentapi-real/dist/fake-agent.mjs and fake-acp-agent.mjs");
 } catch {
   // esbuild has already printed the errors.
   process.exit(1);

@@ -1,5 +1,6 @@
 // Starting the real coder/agentapi server with the fake agent behind it: shared by `npm run agentapi:real`
-// (scripts/agentapi-real.ts) and the test support module (tests/support/real-agentapi.ts).
+// (scripts/agentapi-real.ts) and the test support module (tests/support/real-agentapi.ts). Two transports: "pty"
+// (the default: fake-agent.ts in agentapi's terminal) and "acp" (`--experimental-acp`: fake-acp-agent.ts on stdio).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { accessSync, constants, readFileSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const FAKE_AGENT = join(REPO_ROOT, "infra/agentapi-real/fake-agent.ts");
+export const FAKE_ACP_AGENT = join(REPO_ROOT, "infra/agentapi-real/fake-acp-agent.ts");
 export const VERSION_FILE = join(REPO_ROOT, "infra/agentapi-real/agentapi.version");
 export const INSTALL_HINT = "run scripts/install-agentapi.sh (or make agentapi-install)";
 
@@ -78,17 +80,36 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/** How agentapi talks to the agent: its terminal (fake-agent.ts) or ACP over stdio (fake-acp-agent.ts). */
+export type Transport = "pty" | "acp";
+
 /** The fake agent as agentapi runs it: this Node with tsx's loader (found from this repository's node_modules). */
-export function fakeAgentCommand(): string[] {
+export function fakeAgentCommand(transport: Transport = "pty"): string[] {
   const tsxLoader = createRequire(import.meta.url).resolve("tsx");
-  return [process.execPath, "--import", pathToFileURL(tsxLoader).href, FAKE_AGENT];
+  return [
+    process.execPath,
+    "--import",
+    pathToFileURL(tsxLoader).href,
+    transport === "acp" ? FAKE_ACP_AGENT : FAKE_AGENT,
+  ];
+}
+
+/** agentapi's arguments: `server [--experimental-acp] --type custom --port N -- <fake agent>`. */
+export function agentApiArgs(port: number, transport: Transport = "pty"): string[] {
+  const acp = transport === "acp" ? ["--experimental-acp"] : [];
+  return ["server", ...acp, "--type", "custom", "--port", String(port), "--", ...fakeAgentCommand(transport)];
 }
 
 export interface StartOptions {
   binary: string;
   port: number;
   thinkMs: number;
-  /** "answering": GET /status replies at all; "stable": it says the agent is stable (booted, screen still 2 s). */
+  /** "pty" (default): fake-agent.ts in agentapi's terminal; "acp": `--experimental-acp` with fake-acp-agent.ts. */
+  transport?: Transport;
+  /**
+   * "answering": GET /status replies at all; "stable": it says the agent is stable (PTY: booted, screen still 2 s;
+   * ACP: at once, since agentapi only listens after the ACP handshake).
+   */
   readyWhen: "answering" | "stable";
   readyTimeoutMs: number;
   /** Extra environment for agentapi and the fake agent (on top of this process's). */
@@ -131,21 +152,17 @@ function signal(pid: number, name: NodeJS.Signals): void {
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /**
- * Starts `agentapi server --type custom --port N -- <fake agent>` with stdin from /dev/null (a piped stdin would
- * become agentapi's initial prompt) and resolves once it is ready; rejects (and stops it) when it exits early or is
- * not ready in time.
+ * Starts `agentapi server [--experimental-acp] --type custom --port N -- <fake agent>` with stdin from /dev/null (a
+ * piped stdin would become agentapi's initial prompt) and resolves once it is ready; rejects (and stops it) when it
+ * exits early or is not ready in time.
  */
 export async function startAgentApi(options: StartOptions): Promise<RunningAgentApi> {
   const url = `http://127.0.0.1:${options.port}`;
-  const child = spawn(
-    options.binary,
-    ["server", "--type", "custom", "--port", String(options.port), "--", ...fakeAgentCommand()],
-    {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, FAKE_AGENT_THINK_MS: String(options.thinkMs), ...options.env },
-    },
-  );
+  const child = spawn(options.binary, agentApiArgs(options.port, options.transport), {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FAKE_AGENT_THINK_MS: String(options.thinkMs), ...options.env },
+  });
   let output = "";
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString("utf8")).slice(-OUTPUT_KEEP);
@@ -175,7 +192,9 @@ export async function startAgentApi(options: StartOptions): Promise<RunningAgent
       const pid = child.pid;
       if (pid === undefined || exitCode !== undefined) return;
       const children = childPids(pid);
-      signal(pid, "SIGTERM"); // agentapi sends SIGINT to the agent, waits for it, then exits
+      // PTY: agentapi sends SIGINT to the agent, waits for it, then exits 0. ACP: the pinned version stops serving,
+      // then panics (exit 2, a nil process.Close); the agent sees the end of its stdin and exits.
+      signal(pid, "SIGTERM");
       const killer = setTimeout(() => signal(pid, "SIGKILL"), KILL_AFTER_MS);
       await exited.catch(() => undefined);
       clearTimeout(killer);

@@ -171,6 +171,23 @@ describe("docker-compose.yml interpolated from a fresh .env", () => {
     }
   });
 
+  it("the fake ACP agent behind agentapi-real-acp accepts its environment (think time and chunk cadence)", () => {
+    const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: 1 } };
+    for (const vars of [dotEnv, { ...dotEnv, FAKE_AGENT_THINK_MS: "250", FAKE_AGENT_CHUNK_MS: "50" }]) {
+      const env = containerEnv("agentapi-real-acp", vars);
+      expect(env.AGENTAPI_ALLOWED_HOSTS).toBe("*");
+      expect(env.FAKE_AGENT_THINK_MS).toBe(vars.FAKE_AGENT_THINK_MS ?? "1000");
+      expect(env.FAKE_AGENT_CHUNK_MS).toBe(vars.FAKE_AGENT_CHUNK_MS ?? "100");
+      const agent = run(process.execPath, ["--import", "tsx", "infra/agentapi-real/fake-acp-agent.ts"], {
+        input: `${JSON.stringify(initialize)}\n`,
+        env: { PATH: process.env.PATH, ...env },
+      });
+      expect(agent.stderr).toBe("");
+      expect(agent.status).toBe(0);
+      expect(JSON.parse(agent.stdout)).toMatchObject({ id: 1, result: { protocolVersion: 1, authMethods: [] } });
+    }
+  });
+
   it("the default fleet: one stub agent per VU of the local profile; the stub and k6 agree on its size", () => {
     // N is the sum of the local profile's per-scenario peak VUs (k6 numbers VUs across scenarios, each scenario
     // holding its own peak), rounded up to a multiple of 100. A profile that grows past it fails here.

@@ -79,7 +79,7 @@ describe("docker-compose.yml against the Compose Specification", () => {
 });
 
 describe("the stack's services", () => {
-  it("has exactly influxdb, grafana, rollup, agentapi-stub, agentapi-real and k6, each under a one-line comment", () => {
+  it("has exactly influxdb, grafana, rollup, agentapi-stub, agentapi-real(-acp) and k6, each under a one-line comment", () => {
     const lines = composeText.split("\n");
     const start = lines.indexOf("services:");
     const end = lines.findIndex((line, index) => index > start && /^\S/.test(line));
@@ -91,7 +91,15 @@ describe("the stack's services", () => {
       expect(lines[index - 1], `comment above ${match[1]}`).toMatch(/^ {2}# \S.{10,}$/);
       expect(lines[index - 2], `only one comment line above ${match[1]}`).not.toMatch(/^\s*#/);
     }
-    expect(names).toEqual(["influxdb", "grafana", "rollup", "agentapi-stub", "agentapi-real", "k6"]);
+    expect(names).toEqual([
+      "influxdb",
+      "grafana",
+      "rollup",
+      "agentapi-stub",
+      "agentapi-real",
+      "agentapi-real-acp",
+      "k6",
+    ]);
     expect(Object.keys(composeFile().services ?? {})).toEqual(names);
   });
 
@@ -169,8 +177,31 @@ describe("the stack's services", () => {
     }
   });
 
+  it("agentapi-real-acp: the same image in ACP mode (profile real), loopback port 3286 → 3284, the fake ACP agent", () => {
+    const acp = service("agentapi-real-acp");
+    expect(acp.build).toEqual(service("agentapi-real").build);
+    expect(acp.profiles).toEqual(["real"]);
+    expect(acp.command).toEqual([
+      "agentapi",
+      "server",
+      "--experimental-acp",
+      "--type",
+      "custom",
+      "--port",
+      "3284",
+      "--",
+      "node",
+      "/app/fake-acp-agent.mjs",
+    ]);
+    expect(environment("agentapi-real-acp").AGENTAPI_ALLOWED_HOSTS).toBe("*");
+    expect(environment("agentapi-real-acp").FAKE_AGENT_THINK_MS).toBe("${FAKE_AGENT_THINK_MS:-1000}");
+    expect(environment("agentapi-real-acp").FAKE_AGENT_CHUNK_MS).toBe("${FAKE_AGENT_CHUNK_MS:-100}");
+    expect(ports("agentapi-real-acp")).toEqual(["127.0.0.1:${AGENTAPI_REAL_ACP_PORT:-3286}:3284"]);
+    expect(JSON.stringify(acp.healthcheck?.test)).toContain("http://127.0.0.1:3284/status");
+  });
+
   it("every long-running service has a healthcheck with bounded retries", () => {
-    for (const name of ["influxdb", "grafana", "rollup", "agentapi-stub", "agentapi-real"]) {
+    for (const name of ["influxdb", "grafana", "rollup", "agentapi-stub", "agentapi-real", "agentapi-real-acp"]) {
       const check = service(name).healthcheck;
       expect(check?.test, name).toBeDefined();
       expect(Number(check?.retries), name).toBeGreaterThan(0);
@@ -306,9 +337,14 @@ describe("no secret is written in compose or committed env files", () => {
       "HOST_UID",
       "HOST_GID",
     ]);
-    // The opt-in agentapi-real service (profile real) documents its knobs in its own README.
+    // The opt-in agentapi-real(-acp) services (profile real) document their knobs in their own README.
     const realReadme = readText("infra/agentapi-real/README.md");
-    const realKnobs = new Set(["AGENTAPI_REAL_PORT", "FAKE_AGENT_THINK_MS"]);
+    const realKnobs = new Set([
+      "AGENTAPI_REAL_PORT",
+      "AGENTAPI_REAL_ACP_PORT",
+      "FAKE_AGENT_THINK_MS",
+      "FAKE_AGENT_CHUNK_MS",
+    ]);
     for (const knob of realKnobs) expect(realReadme, `infra/agentapi-real/README.md documents ${knob}`).toContain(knob);
     // Optional settings are documented as commented lines (`# NAME=…`): `make up` copies them as they are.
     const commented = new Set([...readText(".env.example").matchAll(/^# ?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
