@@ -1,5 +1,5 @@
 // Tests against the real coder/agentapi server (the pinned version, scripts/install-agentapi.sh) driving the fake
-// agent (infra/agentapi-real/fake-agent.ts). Suites wrap themselves in describeRealAgentApi: without a binary they
+// agent (infra/agentapi-real/fake-agent.ts; with transport "acp", fake-acp-agent.ts over --experimental-acp). Suites wrap themselves in describeRealAgentApi: without a binary they
 // skip and print why, except under CI=true, where the real server must run and a missing binary fails the suite.
 import { relative } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import {
   freeLoopbackPort,
   REPO_ROOT,
   startAgentApi,
+  type Transport,
 } from "../../infra/agentapi-real/launch";
 
 /** Where the agentapi binary is: AGENTAPI_BIN, then PATH, then $(go env GOPATH)/bin; undefined if none. */
@@ -29,9 +30,18 @@ export interface RealAgentApi {
 
 const PORT_ATTEMPTS = 3;
 
-/** Start real agentapi + the fake agent on a free loopback port; resolves once GET /status says "stable" (agent booted, screen still 2 s). */
+/**
+ * Start real agentapi + the fake agent on a free loopback port; resolves once GET /status says "stable" (PTY: agent
+ * booted, screen still 2 s; ACP: as soon as it answers). `transport: "acp"` runs the fake ACP agent instead.
+ */
 export async function startRealAgentApi(
-  options: { thinkMs?: number; port?: number; readyTimeoutMs?: number; env?: Record<string, string> } = {},
+  options: {
+    thinkMs?: number;
+    port?: number;
+    readyTimeoutMs?: number;
+    env?: Record<string, string>;
+    transport?: Transport;
+  } = {},
 ): Promise<RealAgentApi> {
   const binary = findBinary();
   if (binary === undefined) throw new Error(realAgentApiUnavailable());
@@ -45,6 +55,7 @@ export async function startRealAgentApi(
         readyWhen: "stable",
         readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
         env: options.env,
+        transport: options.transport,
       });
       return { url: running.url, port, close: () => running.close() };
     } catch (error) {
