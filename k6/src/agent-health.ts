@@ -14,14 +14,25 @@ interface Seen {
 
 /** When this VU's requests to its agent started failing; null while they are answered. */
 let failingSince: number | null = null;
-/** An outage ended and the next message list has not been compared with what came before it yet. */
+/** An outage ended and the message list has not been compared with what came before it yet. */
 let comparePending = false;
+/**
+ * The agent said `stable` since the outage ended. A restarted server answers before it has restored its state
+ * (upstream loads it once its agent shows a prompt, and reports `running` until the screen has been still for 2 s),
+ * so the comparison waits for the agent to be settled, as a user would before judging what is left.
+ */
+let settledSinceOutage = false;
 /** The settled part of the last message list the VU read (all but a last agent message, which may still grow). */
 let settled: Seen[] | null = null;
 
 /** No answer at all, or a gateway's answer for a server behind it that is down: the agent is unreachable. */
 export function isOutage(status: number): boolean {
   return status === 0 || status === 502 || status === 503 || status === 504;
+}
+
+/** Every status the VU reads of its own agent. */
+export function noteAgentStatus(status: "running" | "stable"): void {
+  if (comparePending && status === "stable") settledSinceOutage = true;
 }
 
 /** Every request to the VU's own agent reports whether it was answered (see isOutage). */
@@ -35,10 +46,15 @@ export function noteAgentAnswer(status: number): void {
   metrics.agentRecoveryTime.add(now - failingSince);
   failingSince = null;
   comparePending = settled !== null;
+  settledSinceOutage = false;
 }
 
 /** Every message list read from the VU's own agent: after an outage, compared with the one before it. */
 export function noteMessages(messages: ReadonlyArray<AgentMessage>): void {
+  // Keep the view from before the outage until the agent has settled, or its list is back to at least that length
+  // (a restored conversation can stay `running`: upstream restores a state saved between a user message and its
+  // reply as a turn that never ends).
+  if (comparePending && !settledSinceOutage && (settled === null || messages.length < settled.length)) return;
   if (comparePending && settled !== null) {
     const now: Record<number, string> = {};
     for (const m of messages) now[m.id] = m.content;

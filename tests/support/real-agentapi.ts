@@ -41,6 +41,8 @@ export async function startRealAgentApi(
     readyTimeoutMs?: number;
     env?: Record<string, string>;
     transport?: Transport;
+    /** "stable" (default), or "answering": as soon as GET /status replies (a server that VUs are already using). */
+    readyWhen?: "answering" | "stable";
   } = {},
 ): Promise<RealAgentApi> {
   const binary = findBinary();
@@ -52,7 +54,7 @@ export async function startRealAgentApi(
         binary,
         port,
         thinkMs: options.thinkMs ?? 1000,
-        readyWhen: "stable",
+        readyWhen: options.readyWhen ?? "stable",
         readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
         env: options.env,
         transport: options.transport,
