@@ -220,6 +220,9 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
       "GET /status answers that said stable: upstream's send ends with the agent running, so such a read met no " +
       "send and measures the server's own read — the same limit on one shared server and on a fleet",
     requires: { scenarios: ALL },
+    // ACP: a read another VU's turn held up comes back `stable` (the turn is over when the lock lets it through), so
+    // where VUs share an agent no answer says the read met no turn. With an agent per VU nothing holds a read up.
+    variants: { "acp+shared": "dropped" },
   },
   {
     ...endpointLatency("message", 1500, PROMPTING_SCENARIOS, SEND_WHY),

@@ -21,13 +21,19 @@ import { startTarget, type RunningStub } from "./helpers";
  */
 const MIX_POINTS_PER_REQUEST_MAX = 13.3;
 
-/** Metrics recorded only when something goes wrong (or an agent is busy): a healthy run declares them, no more. */
+/**
+ * Metrics recorded only when something goes wrong (or an agent is busy, a prompt budget is spent, an outage ends): a
+ * healthy run declares them, no more.
+ */
 const ON_FAILURE_ONLY = new Set([
   "timeout_count",
   "connection_failures",
   "agent_turn_failures",
   "sse_streams_dropped",
   "agent_busy_total",
+  "prompts_withheld",
+  "agent_recovery_time",
+  "agent_history_lost",
 ]);
 
 const VUS: Readonly<Record<ScenarioName, number>> = {

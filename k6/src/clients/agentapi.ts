@@ -4,7 +4,7 @@
 
 import http from "k6/http";
 import { agentUrl } from "../agent-target";
-import { noteAgentAnswer, noteMessages } from "../agent-health";
+import { noteAgentAnswer, noteAgentStatus, noteMessages } from "../agent-health";
 import { metrics } from "../metrics";
 import { REFERENCE_TARGET_HEADER } from "../names";
 import { agentUrlName } from "../config";
@@ -39,8 +39,11 @@ const MESSAGE = {
 /** GET /status. An answer that says `stable` also times idle_status_duration: no send held that read up. */
 export function getStatus(baseUrl: string): StatusReply {
   const reply = send("GET", `${baseUrl}/status`, undefined, STATUS);
-  if (baseUrl === agentUrl()) noteAgentAnswer(reply.status);
   const body = reply.status === 200 && isStatusBody(reply.json) ? reply.json : null;
+  if (baseUrl === agentUrl()) {
+    noteAgentAnswer(reply.status);
+    if (body !== null) noteAgentStatus(body.status);
+  }
   if (body !== null && body.status === "stable") metrics.idleStatusDuration.add(reply.res.timings.duration);
   return { reply, body };
 }
