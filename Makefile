@@ -23,7 +23,7 @@ LOAD_FLAGS := $(strip $(if $(PROFILE),--profile $(PROFILE)) $(if $(SCENARIOS),--
 	$(if $(VUS_FACTOR),--vus-factor $(VUS_FACTOR)) $(if $(TIME_SCALE),--time-scale $(TIME_SCALE)) \
 	$(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(AGENTAPI_URL_TEMPLATE),--agent-url-template '$(AGENTAPI_URL_TEMPLATE)') \
 	$(if $(AGENTS),--agents $(AGENTS)) $(if $(AGENTAPI_URLS),--agent-urls $(AGENTAPI_URLS)) \
-	$(if $(MAX_PROMPTS),--max-prompts $(MAX_PROMPTS)))
+	$(if $(MAX_PROMPTS),--max-prompts $(MAX_PROMPTS)) $(if $(AGENTAPI_TRANSPORT),--transport $(AGENTAPI_TRANSPORT)))
 
 .PHONY: help up load smoke test down clean logs build ps compare baseline rollup
 

@@ -12,7 +12,7 @@ readonly SCENARIO_NAMES="authentication mcp_connection tool_execution list_tools
 readonly PROFILE_NAMES="smoke local staging production"
 readonly ENV_NAMES="local staging production"
 # The only keys an .env.<name> file may set (targets, profile and prompt budget; never secrets).
-readonly ENV_FILE_KEYS="PROFILE SCENARIOS VUS_FACTOR TIME_SCALE BASE_URL AGENTAPI_URL_TEMPLATE AGENTS AGENTAPI_URLS OAUTH_BASE_URL AUTH_URL MCP_URL AGENT_ONLY MAX_PROMPTS"
+readonly ENV_FILE_KEYS="PROFILE SCENARIOS VUS_FACTOR TIME_SCALE BASE_URL AGENTAPI_URL_TEMPLATE AGENTS AGENTAPI_URLS OAUTH_BASE_URL AUTH_URL MCP_URL AGENT_ONLY AGENTAPI_TRANSPORT MAX_PROMPTS"
 # The AgentAPI credentials: from the environment or the git-ignored .env only, never on a command line or printed.
 readonly SECRET_KEYS="AGENTAPI_TOKEN AGENTAPI_HEADERS"
 readonly TARGET_KEYS="BASE_URL OAUTH_BASE_URL AUTH_URL MCP_URL"
@@ -41,6 +41,8 @@ Options:
   --agent-urls LIST a fleet as a comma list of AgentAPI base URLs (sets AGENTAPI_URLS)
   --agent-only      drive only the AgentAPI endpoints (for a real `agentapi server`); sets AGENT_ONLY=true
   --max-prompts N   send at most N user prompts in the whole run (a whole number >= 0; sets MAX_PROMPTS)
+  --transport NAME  pty (default) | acp: how the AgentAPI servers drive their agents (`agentapi server
+                    --experimental-acp` is acp); sets AGENTAPI_TRANSPORT
   --docker          run k6 in the project's image (docker compose) instead of a local k6
   --monitor         stream metrics to InfluxDB and watch them in Grafana (starts both when needed)
   --yes             confirm a production run and prompts to real agents without a budget (CONFIRM_PRODUCTION=yes,
@@ -50,7 +52,7 @@ Options:
 
 Environment (flags win over the environment, which wins over .env.NAME): PROFILE, SCENARIOS, VUS_FACTOR,
 TIME_SCALE, BASE_URL, AGENTAPI_URL_TEMPLATE, AGENTS, AGENTAPI_URLS, OAUTH_BASE_URL, AUTH_URL, MCP_URL, AGENT_ONLY,
-MAX_PROMPTS, TESTID (default: a fresh one), CONFIRM_PRODUCTION, CONFIRM_PROMPTS, K6_BIN (local k6 binary, default
+AGENTAPI_TRANSPORT, MAX_PROMPTS, TESTID (default: a fresh one), CONFIRM_PRODUCTION, CONFIRM_PROMPTS, K6_BIN (local k6 binary, default
 k6), COMPARE_GATE (1: a regression against baselines/<profile>.json fails the run with exit 1; default: the
 comparison only reports).
 
@@ -102,6 +104,7 @@ flag_agents=""
 flag_agent_urls=""
 flag_agent_only=false
 flag_max_prompts=""
+flag_transport=""
 use_docker=false
 monitor=false
 confirmed=false
@@ -136,6 +139,8 @@ while [ "$#" -gt 0 ]; do
     --agent-only) flag_agent_only=true && shift ;;
     --max-prompts) need_value "$1" "$#" "${2:-}" && flag_max_prompts=$2 && shift 2 ;;
     --max-prompts=*) flag_max_prompts=${1#*=} && shift ;;
+    --transport) need_value "$1" "$#" "${2:-}" && flag_transport=$2 && shift 2 ;;
+    --transport=*) flag_transport=${1#*=} && shift ;;
     --docker) use_docker=true && shift ;;
     --monitor) monitor=true && shift ;;
     --yes) confirmed=true && shift ;;
@@ -175,6 +180,7 @@ done <"$env_file"
 [ -n "$flag_agent_urls" ] && export AGENTAPI_URLS="$flag_agent_urls"
 [ "$flag_agent_only" = true ] && export AGENT_ONLY=true
 [ -n "$flag_max_prompts" ] && export MAX_PROMPTS="$flag_max_prompts"
+[ -n "$flag_transport" ] && export AGENTAPI_TRANSPORT="$flag_transport"
 [ "$confirmed" = true ] && export CONFIRM_PROMPTS=yes
 export PROFILE="${PROFILE:-local}"
 
@@ -202,6 +208,10 @@ fi
 
 if [ -n "${MAX_PROMPTS:-}" ] && [[ ! $MAX_PROMPTS =~ ^[0-9]+$ ]]; then
   usage_error "--max-prompts must be a whole number >= 0 (got '$MAX_PROMPTS')"
+fi
+
+if [ -n "${AGENTAPI_TRANSPORT:-}" ]; then
+  one_of "$AGENTAPI_TRANSPORT" "pty acp" || usage_error "--transport must be pty or acp (got '$AGENTAPI_TRANSPORT')"
 fi
 
 if [ -n "${AGENT_ONLY:-}" ]; then
@@ -331,7 +341,7 @@ fi
 
 if [ "$dry_run" = true ]; then
   echo "env=${env_name} docker=${use_docker} monitor=${monitor}"
-  for key in TESTID PROFILE SCENARIOS VUS_FACTOR TIME_SCALE AGENT_ONLY MAX_PROMPTS CONFIRM_PRODUCTION CONFIRM_PROMPTS \
+  for key in TESTID PROFILE SCENARIOS VUS_FACTOR TIME_SCALE AGENT_ONLY AGENTAPI_TRANSPORT MAX_PROMPTS CONFIRM_PRODUCTION CONFIRM_PROMPTS \
     REPORT_DIR $TARGET_KEYS; do
     eval "printf '%s=%s\n' \"\$key\" \"\${$key:-}\""
   done

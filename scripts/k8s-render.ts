@@ -341,6 +341,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   "--agents": "AGENTS",
   "--agent-urls": "AGENTAPI_URLS",
   "--max-prompts": "MAX_PROMPTS",
+  "--transport": "AGENTAPI_TRANSPORT",
   "--out": "OUT",
 };
 

@@ -326,6 +326,8 @@ describe("run-tests.sh", () => {
     [["--max-prompts", "-1"], /--max-prompts must be a whole number >= 0 \(got '-1'\)/, 2],
     [["--max-prompts", "1.5"], /--max-prompts must be a whole number >= 0 \(got '1\.5'\)/, 2],
     [["--max-prompts=ten"], /--max-prompts must be a whole number >= 0 \(got 'ten'\)/, 2],
+    [["--transport"], /--transport needs a value/, 2],
+    [["--transport", "ssh"], /--transport must be pty or acp \(got 'ssh'\)/, 2],
   ] as const)("rejects %j with one line", (args, message, status) => {
     const result = runTests([...args, "--dry-run"]);
     expect(result.status).toBe(status);
@@ -491,6 +493,8 @@ describe("run-tests.sh: prompt budget, confirmations and AgentAPI credentials", 
 
   it("--max-prompts maps to MAX_PROMPTS (0 included); flag > environment > .env.NAME's budget", () => {
     expect(dryRun(["--max-prompts", "0"]).MAX_PROMPTS).toBe("0");
+    expect(dryRun(["--transport", "acp"]).AGENTAPI_TRANSPORT).toBe("acp");
+    expect(dryRun(["--transport=pty", "--docker"]).AGENTAPI_TRANSPORT).toBe("pty");
     expect(dryRun(["--max-prompts=25", "--docker"]).MAX_PROMPTS).toBe("25");
     expect(dryRun([]).MAX_PROMPTS).toBe("");
     expect(dryRun([], { MAX_PROMPTS: "7" }).MAX_PROMPTS).toBe("7");

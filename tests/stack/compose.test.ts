@@ -324,6 +324,7 @@ describe("no secret is written in compose or committed env files", () => {
       "CONFIRM_PRODUCTION",
       "MAX_PROMPTS",
       "CONFIRM_PROMPTS",
+      "AGENTAPI_TRANSPORT",
       "BASE_URL",
       "AGENTAPI_URL_TEMPLATE",
       "AGENTS",
@@ -380,6 +381,7 @@ describe("no secret is written in compose or committed env files", () => {
       "AUTH_URL",
       "MCP_URL",
       "AGENT_ONLY",
+      "AGENTAPI_TRANSPORT",
       "MAX_PROMPTS",
     ]);
     // run-tests.sh accepts exactly these (ENV_FILE_KEYS) and refuses the secrets there.
