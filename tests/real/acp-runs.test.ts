@@ -7,7 +7,7 @@
 // Skips without an agentapi binary (fails under CI=true): see tests/support/real-agentapi.ts.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../infra/agentapi-real/launch";
-import { evaluateThresholds, runJourneys, type EventsTransport, type JourneyRun } from "../k6/harness/index";
+import { evaluateThresholds, runJourneys, type JourneyRun } from "../k6/harness/index";
 import type { ThresholdOutcome } from "../k6/harness/summary";
 import { describeRealAgentApi, startRealAgentApi, type RealAgentApi } from "../support/real-agentapi";
 import { startReverseProxy, type ReverseProxy } from "../support/reverse-proxy";
@@ -99,8 +99,8 @@ describeRealAgentApi("the suite against real ACP servers (AGENTAPI_TRANSPORT=acp
     }
     // Two runs at a time, each on servers of its own.
     await Promise.all([
-      run("one server, xk6-sse", { BASE_URL: sse.url }, { transport: "xk6-sse" as EventsTransport }),
-      run("one server, polling", { BASE_URL: poll.url }, { transport: "polling" as EventsTransport }),
+      run("one server, xk6-sse", { BASE_URL: sse.url }, { transport: "xk6-sse" }),
+      run("one server, polling", { BASE_URL: poll.url }, { transport: "polling" }),
     ]);
     await Promise.all([
       run(
