@@ -9,20 +9,15 @@ import { startStub, type RunningStub } from "../../infra/agentapi-stub/src/stub"
 import { UPSTREAM_TIMING } from "../../infra/agentapi-stub/src/agent/timing";
 import { describeRealAgentApi, startRealAgentApi, type RealAgentApi } from "../support/real-agentapi";
 import { openSse, type SseStream } from "../stub/helpers/stub";
+import { eventsThrough, kindOf, median, row, send, shape, sleep, statusOf, type SseEvent } from "./fidelity-probe";
 
 const THINK_MS = 1000;
 const TURNS = 3;
 /** A read is issued this long into a turn (once its running event is out). */
 const READ_DELAY_MS = 150;
-const EVENT_WAIT_MS = 15_000;
 /** Tolerances (ours / real), as in the PTY section. */
 const POST_RATIO = [0.5, 2] as const;
 const READ_WAIT_MIN_RATIO = 0.5;
-
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
 
 interface Turn {
   postMs: number;
@@ -39,45 +34,6 @@ interface Probe {
   queued: { status: number; answeredAfterFirst: boolean; body: string };
   turnEvents: SseEvent[];
   messages: Array<{ id: number; role: string; content: string; time: string }>;
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-};
-const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, Math.max(0, ms)));
-
-function kindOf(e: SseEvent): string {
-  return e.event === "status_change" ? `status_change:${String(e.data.status)}` : `${e.event}:${String(e.data.role)}`;
-}
-
-function parsed(stream: SseStream, from = 0): SseEvent[] {
-  return stream.events
-    .slice(from)
-    .map((e) => ({ event: e.event ?? "message", data: JSON.parse(e.data) as Record<string, unknown> }));
-}
-
-/** Waits for the stream to deliver `kind` at or after `from`; returns the events up to and including it. */
-async function eventsThrough(base: string, stream: SseStream, kind: string, from: number): Promise<SseEvent[]> {
-  const end = (): number => parsed(stream, from).findIndex((e) => kindOf(e).startsWith(kind));
-  try {
-    await stream.until(() => end() >= 0, EVENT_WAIT_MS);
-  } catch {
-    const got = parsed(stream, from).map(kindOf);
-    throw new Error(`${base}/events: no ${kind} within ${EVENT_WAIT_MS} ms (got ${got.join(" → ") || "nothing"})`);
-  }
-  return parsed(stream, from).slice(0, end() + 1);
-}
-
-const send = (base: string, content: string): Promise<Response> =>
-  fetch(`${base}/message`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ content, type: "user" }),
-  });
-
-async function statusOf(base: string): Promise<string> {
-  return ((await (await fetch(`${base}/status`)).json()) as { status: string }).status;
 }
 
 /** One turn: the POST's duration, and a /status read issued READ_DELAY_MS into it (once its running event is out). */
@@ -121,16 +77,6 @@ async function probe(base: string): Promise<Probe> {
   stream.close();
   const messages = ((await (await fetch(`${base}/messages`)).json()) as { messages: Probe["messages"] }).messages;
   return { turns, bootMessages, bootStatus, queued, turnEvents, messages };
-}
-
-/** Events as kinds, consecutive repeats folded. */
-function shape(events: SseEvent[]): string[] {
-  const kinds = events.map(kindOf);
-  return kinds.filter((k, i) => k !== kinds[i - 1]);
-}
-
-function row(name: string, real: number, ours: number): string {
-  return `| ${name.padEnd(40)} | ${real.toFixed(0).padStart(8)} ms | ${ours.toFixed(0).padStart(8)} ms | ${(ours / real).toFixed(2).padStart(5)} |`;
 }
 
 describeRealAgentApi("the reference target's ACP transport against the real agentapi --experimental-acp", () => {

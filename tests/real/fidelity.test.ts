@@ -8,13 +8,12 @@ import { startStub, type RunningStub } from "../../infra/agentapi-stub/src/stub"
 import { UPSTREAM_TIMING } from "../../infra/agentapi-stub/src/agent/timing";
 import { describeRealAgentApi, startRealAgentApi, type RealAgentApi } from "../support/real-agentapi";
 import { openSse, rawRequest, type SseStream } from "../stub/helpers/stub";
+import { eventsThrough, kindOf, median, row, send, shape, sleep, statusOf, type SseEvent } from "./fidelity-probe";
 
 const THINK_MS = 1000;
 const TURNS = 3;
 /** A read is issued this long into a send (the issue's measurement: 150 ms). */
 const READ_DELAY_MS = 150;
-/** How long a test waits for an event it expects on /events before it fails saying which (a bound, not a pace). */
-const EVENT_WAIT_MS = 15_000;
 /** Tolerances (ours / real). */
 const SEND_RATIO = [0.5, 2] as const;
 const STABLE_RATIO = [0.5, 2] as const;
@@ -32,13 +31,6 @@ interface Turn {
   returnToStableMs: number;
 }
 
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-  /** When the probe received it (wall clock, as the servers stamp message times). */
-  receivedAt: number;
-}
-
 interface Probe {
   turns: Turn[];
   /** GET /status of a stable agent, and an accepted POST /message: the 200 bodies byte for byte. */
@@ -54,13 +46,6 @@ interface Probe {
   openApiPaths: string[];
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-};
-
-const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-
 /** The body with the origin of `$schema` links normalized (it names the port each server listens on). */
 async function exchange(response: Response, base: string): Promise<Exchange> {
   const body = (await response.text())
@@ -71,18 +56,6 @@ async function exchange(response: Response, base: string): Promise<Exchange> {
   return { status: response.status, contentType: response.headers.get("content-type") ?? "", body };
 }
 
-function send(base: string, content: string): Promise<Response> {
-  return fetch(`${base}/message`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ content, type: "user" }),
-  });
-}
-
-async function statusOf(base: string): Promise<string> {
-  return ((await (await fetch(`${base}/status`)).json()) as { status: string }).status;
-}
-
 async function untilStable(base: string, timeoutMs = 15_000): Promise<number> {
   const started = performance.now();
   while (performance.now() - started < timeoutMs) {
@@ -90,21 +63,6 @@ async function untilStable(base: string, timeoutMs = 15_000): Promise<number> {
     await sleep(10);
   }
   throw new Error(`${base} did not turn stable within ${timeoutMs} ms`);
-}
-
-/** An event as its kind: `status_change:running`, `message_update:user`. */
-function kindOf(event: SseEvent): string {
-  return event.event === "status_change"
-    ? `status_change:${String(event.data.status)}`
-    : `${event.event}:${String(event.data.role)}`;
-}
-
-function parsed(stream: SseStream, from = 0): SseEvent[] {
-  return stream.events.slice(from).map((e, i) => ({
-    event: e.event ?? "message",
-    data: JSON.parse(e.data) as Record<string, unknown>,
-    receivedAt: stream.receivedAt[from + i] ?? NaN,
-  }));
 }
 
 /**
@@ -130,25 +88,6 @@ function messageTimes(events: SseEvent[]): MessageTimes {
     .filter((e, i) => kindOf(e) === "message_update:agent" && i > events.indexOf(user))
     .map((e) => e.receivedAt - Date.parse(String(e.data.time)));
   return { userTimeVsRunning: userTime - running.receivedAt, userEmittedAfter: user.receivedAt - userTime, agentLags };
-}
-
-/**
- * Waits for the stream itself to deliver an event of `kind` (or a kind it begins: `status_change:`) at or after
- * position `from`, and returns the events
- * from `from` up to and including it. The server emits events on its own snapshot tick, so a `/status` read is no
- * proxy for them: upstream's `/status` can say `stable` a tick before the `status_change` goes out.
- */
-async function eventsThrough(base: string, stream: SseStream, kind: string, from: number): Promise<SseEvent[]> {
-  const end = (): number => parsed(stream, from).findIndex((e) => kindOf(e).startsWith(kind));
-  try {
-    await stream.until(() => end() >= 0, EVENT_WAIT_MS);
-  } catch {
-    const got = parsed(stream, from).map(kindOf);
-    throw new Error(
-      `${base}/events: no ${kind} within ${EVENT_WAIT_MS} ms (after event ${from}: ${got.join(" → ") || "nothing"})`,
-    );
-  }
-  return parsed(stream, from).slice(0, end() + 1);
 }
 
 /**
@@ -215,17 +154,6 @@ async function probe(base: string): Promise<Probe> {
   );
   if (busy === undefined || sendOk === undefined) throw new Error("no busy probe");
   return { turns, statusOk, sendOk, busy, badHost, messages, firstSendMs, initialEvents, turnEvents, openApiPaths };
-}
-
-/** The events as kinds, consecutive repeats folded into one. */
-function shape(events: SseEvent[]): string[] {
-  const kinds = events.map(kindOf);
-  return kinds.filter((kind, i) => kind !== kinds[i - 1]);
-}
-
-function row(name: string, real: number, ours: number): string {
-  const ratio = ours / real;
-  return `| ${name.padEnd(40)} | ${real.toFixed(0).padStart(8)} ms | ${ours.toFixed(0).padStart(8)} ms | ${ratio.toFixed(2).padStart(5)} |`;
 }
 
 describeRealAgentApi("the reference target against the real AgentAPI (same probes, same think time)", () => {

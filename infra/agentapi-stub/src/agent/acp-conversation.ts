@@ -11,7 +11,7 @@
 //   agent update per chunk, `stable` at the end;
 // - a raw message is a real prompt whose reply is discarded: it blocks for a whole turn and changes nothing visible.
 // Event-driven: a turn holds one timer at a time (the next chunk); an idle agent holds none.
-import type { AgentConversation } from "./agent-conversation";
+import { AgentEventFeed, type AgentConversation } from "./agent-conversation";
 import {
   ERR_AGENT_BUSY,
   ERR_EMPTY,
@@ -94,7 +94,7 @@ export class AcpConversation implements AgentConversation {
   private prompting = false;
   /** The current turn's two messages are not yet known to the emitter (no chunk yet): the replay leaves them out. */
   private unannounced = false;
-  private readonly listeners = new Set<AgentListener>();
+  private readonly feed = new AgentEventFeed();
   private readonly timers = new AgentTimers();
   private readonly random: () => number;
   private closed = false;
@@ -121,19 +121,11 @@ export class AcpConversation implements AgentConversation {
   }
 
   subscribe(listener: AgentListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.feed.subscribe(listener);
   }
 
   untilStable(): Promise<void> {
-    if (this.status === "stable") return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const stop = this.subscribe((event) => {
-        if (event.type !== "status_change" || event.status !== "stable") return;
-        stop();
-        resolve();
-      });
-    });
+    return this.feed.untilStable(this.status);
   }
 
   get pendingTimers(): number {
@@ -195,7 +187,7 @@ export class AcpConversation implements AgentConversation {
   close(): void {
     this.closed = true;
     this.timers.close();
-    this.listeners.clear();
+    this.feed.clear();
   }
 
   /** The simulated agent answers one session/prompt: chunks spread evenly over its think time, then the response. */
@@ -236,6 +228,6 @@ export class AcpConversation implements AgentConversation {
   }
 
   private emit(event: AgentEvent): void {
-    for (const listener of this.listeners) listener(event);
+    this.feed.emit(event);
   }
 }

@@ -36,3 +36,36 @@ export interface AgentConversation {
   /** Timers pending: 0 for an idle agent. */
   readonly pendingTimers: number;
 }
+
+/**
+ * A conversation's event feed, the same for both transports: listeners (upstream's emitter subscribers), the events
+ * sent to them, and the wait for `stable` that tests and the fleet use.
+ */
+export class AgentEventFeed {
+  private readonly listeners = new Set<AgentListener>();
+
+  subscribe(listener: AgentListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: AgentEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Resolves when `status` already is, or the feed next says, `stable`. */
+  untilStable(status: AgentStatus): Promise<void> {
+    if (status === "stable") return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const stop = this.subscribe((event) => {
+        if (event.type !== "status_change" || event.status !== "stable") return;
+        stop();
+        resolve();
+      });
+    });
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
+}

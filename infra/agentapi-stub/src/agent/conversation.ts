@@ -10,7 +10,7 @@
 // - with a state file (upstream's --state-file, agent/state.ts) the history is restored on the first snapshot that
 //   shows the agent ready, and a change counter stands for upstream's `dirty`.
 // Event-driven: the status flips on one timer armed when the screen changes; an idle agent holds no timer.
-import type { AgentConversation } from "./agent-conversation";
+import { AgentEventFeed, type AgentConversation } from "./agent-conversation";
 import { AgentTerminal } from "./terminal";
 import { SimulatedAgent } from "./simulated-agent";
 import type { AgentState, StateSnapshot } from "./state";
@@ -80,7 +80,7 @@ export class Conversation implements AgentConversation {
   private statusValue: AgentStatus = "running";
   private readonly history: ConversationMessage[] = [];
   private nextId = 0;
-  private readonly listeners = new Set<AgentListener>();
+  private readonly feed = new AgentEventFeed();
   private readonly timers = new AgentTimers();
   private readonly terminal: AgentTerminal;
   private readonly program: SimulatedAgent;
@@ -140,20 +140,12 @@ export class Conversation implements AgentConversation {
   }
 
   subscribe(listener: AgentListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.feed.subscribe(listener);
   }
 
   /** Resolves when the status is, or next turns, `stable`. */
   untilStable(): Promise<void> {
-    if (this.statusValue === "stable") return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const stop = this.subscribe((event) => {
-        if (event.type !== "status_change" || event.status !== "stable") return;
-        stop();
-        resolve();
-      });
-    });
+    return this.feed.untilStable(this.statusValue);
   }
 
   /** Timers pending: 0 for an idle agent. */
@@ -204,7 +196,7 @@ export class Conversation implements AgentConversation {
     this.closed = true;
     this.timers.close();
     this.cancelStableTimer = undefined;
-    this.listeners.clear();
+    this.feed.clear();
   }
 
   // Upstream's writeStabilize: phase 1 (echo detection) then phase 2 (processing detection).
@@ -353,6 +345,6 @@ export class Conversation implements AgentConversation {
   }
 
   private emit(event: AgentEvent): void {
-    for (const listener of this.listeners) listener(event);
+    this.feed.emit(event);
   }
 }
