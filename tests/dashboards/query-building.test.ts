@@ -103,7 +103,7 @@ describe("thresholds from the k6 table", () => {
     expect(topologyVariants("http_req_duration", { endpoint: "status" }).map((v) => v.topology)).toContain("shared");
     // A row not judged in a topology says so; a row judged alike everywhere has none.
     expect(topologyVariants("sse_delivery_lag")).toEqual([{ topology: "acp", conditions: "dropped" }]);
-    expect(topologyVariants("idle_status_duration")).toEqual([]);
+    expect(topologyVariants("idle_status_duration")).toEqual([{ topology: "acp+shared", conditions: "dropped" }]);
     expect(topologyVariants("no_such_metric")).toEqual([]);
   });
 

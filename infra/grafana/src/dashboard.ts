@@ -485,9 +485,10 @@ function agentsRow(): cog.Builder<Panel>[] {
       description:
         "GET /status answers that said stable (idle_status_duration p95): upstream's send ends with the agent " +
         "running, so no send held such a read up — the server's own read time. The dashed line is its k6 limit, the " +
-        "same in every topology (one server shared by all VUs or a fleet, PTY or ACP), while the /status, /messages " +
-        "and list_tools latency rows take other limits where VUs share agents, on PTY or ACP (k6/README.md, Thresholds): " +
-        `a slow server shows here whatever the topology. ${FLEET_WIDE}`,
+        "same on one server shared by all VUs and on a fleet, while the /status, /messages and list_tools latency " +
+        "rows take other limits where VUs share agents (k6/README.md, Thresholds): a slow server shows here. On ACP " +
+        "with shared agents a read another VU's turn held up also comes back stable, so there this panel mixes in " +
+        `those waits.${topologyNote(CUSTOM.idleStatusDuration)} ${FLEET_WIDE}`,
       unit: "ms",
       width: 12,
       limits: percentileLimits(CUSTOM.idleStatusDuration, undefined, ["p(95)"]),
