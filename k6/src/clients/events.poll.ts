@@ -82,7 +82,7 @@ export function watchEvents(baseUrl: string, watchMs: number): WatchObservation 
       const before = last.get(m.id);
       if (!first && before !== m.time) {
         seen.events++;
-        const sent = deliveryTime(m);
+        const sent = deliveryTime(m, started);
         if (sent !== null) seen.lagsMs.push(Math.max(0, Date.now() - sent));
       }
       last.set(m.id, m.time);

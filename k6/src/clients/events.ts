@@ -185,7 +185,7 @@ export function watchEvents(baseUrl: string, watchMs: number): WatchObservation 
       }
       seen.events++;
       if (name === "message_update" && isMessageUpdate(data)) {
-        const sent = deliveryTime(data);
+        const sent = deliveryTime(data, started);
         if (sent !== null) seen.lagsMs.push(Math.max(0, now() - sent));
       } else if (name === "status_change" && isStatusChange(data) && data.status === "stable") {
         close();

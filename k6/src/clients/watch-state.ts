@@ -36,15 +36,19 @@ export function isReplyAfter(userId: number | null, id: number, role: string): b
   return role === "agent" && userId !== null && id > userId;
 }
 
+/** How far the server's clock may run behind this one for an update stamped during a watch still to count. */
+const CLOCK_SLACK_MS = 1000;
+
 /**
- * When a live message update was emitted, as its `time` says — for agent messages only. Upstream stamps an agent
- * message with the snapshot that changed it, and emits the update on that same snapshot (lib/screentracker
- * pty_conversation.go updateLastAgentMessageLocked), so receive − time is the delivery lag. A user message carries the
- * time its send began but is emitted when the send completes (≈ 1.1 s later): its time says nothing of delivery.
- * null for user messages and unparseable times.
+ * When a live message update was emitted, as its `time` says — for agent messages stamped since the watch began.
+ * Upstream stamps an agent message with the snapshot that changed it, and emits the update on that same snapshot
+ * (lib/screentracker pty_conversation.go updateLastAgentMessageLocked), so receive − time is the delivery lag. Not:
+ * a user message (it carries the time its send began but is emitted when the send completes, ≈ 1.1 s later), nor an
+ * update stamped before the watch began — a restarted server replays its restored history with the original times.
+ * null for those and for unparseable times.
  */
-export function deliveryTime(update: { role: string; time: string }): number | null {
+export function deliveryTime(update: { role: string; time: string }, watchStartedAt: number): number | null {
   if (update.role !== "agent") return null;
   const time = Date.parse(update.time);
-  return Number.isFinite(time) ? time : null;
+  return Number.isFinite(time) && time >= watchStartedAt - CLOCK_SLACK_MS ? time : null;
 }
