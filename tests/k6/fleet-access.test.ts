@@ -206,9 +206,14 @@ describe("a fleet behind an authenticating proxy, with agents that cost money pe
       .flatMap((r) => r.samples)
       .filter((s) => s.metric === "prompts_sent")
       .reduce((n, s) => n + s.value, 0);
+    const withheld = runs
+      .flatMap((r) => r.samples)
+      .filter((s) => s.metric === "prompts_withheld")
+      .reduce((n, s) => n + s.value, 0);
     expect(seen.prompts - before.prompts).toBe(sent);
     expect(sent).toBeLessThanOrEqual(budget);
-    // Each instance alone would have used the whole budget: the cap holds because iterations are numbered run-wide.
-    expect(sent).toBeGreaterThan(budget / 2);
+    expect(sent).toBeGreaterThan(0);
+    // Both instances wanted more than the budget gave: the cap holds because iterations are numbered run-wide.
+    expect(withheld).toBeGreaterThan(0);
   });
 });

@@ -157,13 +157,13 @@ describeRealAgentApi("the suite against real ACP servers (AGENTAPI_TRANSPORT=acp
     expect(j.failed).not.toContain("http_req_duration{endpoint:message}");
   });
 
-  it(`an agent that works ${SLOW_THINK_MS} ms per prompt fails the send and turn rows (and the reads that wait for it)`, () => {
+  it(`an agent that works ${SLOW_THINK_MS} ms per prompt fails the send and turn rows`, () => {
     const j = judged.get(`one server, the agent works ${SLOW_THINK_MS} ms`)!;
     expect(j.run.errors).toEqual([]);
     expect(j.failed).toContain("http_req_duration{endpoint:message}");
     expect(j.failed).toContain("agent_turn_duration");
-    // On one shared ACP agent a read that meets a turn waits for all of it: 7 s turns make the reads slow too.
-    expect(j.failed).toContain("http_req_duration{endpoint:status}");
+    // Slow, not broken: every check still passes. (Whether a read also met a 7 s turn, and failed its row too,
+    // depends on when the two VUs' reads fell; not asserted.)
     expect(j.failed).not.toContain("checks");
   });
 

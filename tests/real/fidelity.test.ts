@@ -282,10 +282,9 @@ describeRealAgentApi("the reference target against the real AgentAPI (same probe
       ["real", realTimes, realProbe.firstSendMs],
       ["ours", ourTimes, ourProbe.firstSendMs],
     ] as const) {
-      // The user message carries the time its send began: within a snapshot (25 ms) of the running event, which
-      // the same snapshot emits as it starts the send, and well before the send's end.
-      expect(times.userTimeVsRunning, server).toBeLessThanOrEqual(UPSTREAM_TIMING.snapshotIntervalMs);
-      expect(-times.userTimeVsRunning, server).toBeLessThan(firstSendMs / 2);
+      // The user message carries the time its send began (upstream stamps it as the send loop takes the snapshot
+      // that also emits the running event), not its end: nearer the running event than half the send, either way.
+      expect(Math.abs(times.userTimeVsRunning), server).toBeLessThan(firstSendMs / 2);
       // It goes out only when the send completes: its time says how long the send took, not how fast delivery is.
       expect(times.userEmittedAfter, server).toBeGreaterThan(firstSendMs / 2);
       // Agent updates are stamped as they are emitted: their lag is delivery, a small fraction of the user's.
