@@ -67,6 +67,8 @@ describe("a restart drill on the reference target (the journeys through an outag
     let stub = await stubOn(ports, stateFile);
     const url = `http://127.0.0.1:${ports.agentApi}`;
     let refused = 0;
+    // A history read of the restarted agent that met the outage: that VU compares its history once it is back.
+    let refusedHistoryReads = 0;
     let down = false;
     const run = runJourneys({
       agentApiUrl: url,
@@ -84,7 +86,9 @@ describe("a restart drill on the reference target (the journeys through an outag
       },
       timeoutMs: 90_000,
       onAnswer: (answer) => {
-        if (down && answer.status === 0 && answer.errorCode === 1212) refused++;
+        if (!down || answer.status !== 0 || answer.errorCode !== 1212) return;
+        refused++;
+        if (answer.url === `${url}/agents/1/messages`) refusedHistoryReads++;
       },
     });
     try {
@@ -98,8 +102,8 @@ describe("a restart drill on the reference target (the journeys through an outag
       down = true;
       await stub.close();
       await until(
-        () => refused >= REFUSED_BEFORE_RESTART,
-        () => `VUs meeting the closed port (${refused})`,
+        () => refused >= REFUSED_BEFORE_RESTART && refusedHistoryReads >= 1,
+        () => `VUs meeting the closed port (${refused}; history reads of agent 1: ${refusedHistoryReads})`,
         60_000,
       );
       stub = await stubOn(ports, stateFile);

@@ -55,6 +55,8 @@ describeRealAgentApi("the restart drill on real agentapi (SIGTERM, start again o
     let first = await start(port, stateFile);
     const second = await start(await freeLoopbackPort(), undefined);
     let refused = 0;
+    // A history read of the restarted agent that met the outage: that VU compares its history once it is back.
+    let refusedHistoryReads = 0;
     let down = false;
     // VU 1 (agent_conversation) and VU 3 (list_tools) on the first server, VU 2 (tool_execution) on the second. The
     // conversation makes the history; list_tools reads it often and long enough to read it again after the restart
@@ -73,7 +75,9 @@ describeRealAgentApi("the restart drill on real agentapi (SIGTERM, start again o
       },
       timeoutMs: 120_000,
       onAnswer: (answer) => {
-        if (down && answer.status === 0 && answer.errorCode === 1212) refused++;
+        if (!down || answer.status !== 0 || answer.errorCode !== 1212) return;
+        refused++;
+        if (answer.url === `http://127.0.0.1:${port}/messages`) refusedHistoryReads++;
       },
     });
     let saved: string | undefined;
@@ -87,8 +91,8 @@ describeRealAgentApi("the restart drill on real agentapi (SIGTERM, start again o
       running.delete(first);
       if (stateFile !== undefined) saved = readFileSync(stateFile, "utf8");
       await until(
-        () => refused >= REFUSED_BEFORE_RESTART,
-        () => `VUs meeting the closed port (${refused})`,
+        () => refused >= REFUSED_BEFORE_RESTART && refusedHistoryReads >= 1,
+        () => `VUs meeting the closed port (${refused}; history reads: ${refusedHistoryReads})`,
         60_000,
       );
       first = await start(port, stateFile, "answering");
