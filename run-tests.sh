@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the k6 suite once with a fresh testid: in the project's Docker image (--docker) or with a local k6, against
-# the target of --env, optionally streaming to InfluxDB + Grafana (--monitor). Prints where to watch the run and
-# where its reports are; when baselines/<profile>.json exists (make baseline), ends with the comparison against it.
+# the target of --env, optionally streaming to InfluxDB and/or Prometheus (--metrics) + Grafana (--monitor). Prints
+# where to watch the run and where its reports are; when baselines/<profile>.json exists (make baseline), ends with
+# the comparison against it.
 # Exit status: k6's own (0 = passed, 99 = thresholds breached), 2 = bad usage, 1 = other, or (COMPARE_GATE=1 only)
 # 1 when k6 passed but the comparison with the baseline found a regression.
 # Runs on bash 3.2 (macOS) too: no associative arrays, no ${var,,}.
@@ -16,6 +17,14 @@ readonly ENV_FILE_KEYS="PROFILE SCENARIOS VUS_FACTOR TIME_SCALE BASE_URL AGENTAP
 # The AgentAPI credentials: from the environment or the git-ignored .env only, never on a command line or printed.
 readonly SECRET_KEYS="AGENTAPI_TOKEN AGENTAPI_HEADERS"
 readonly TARGET_KEYS="BASE_URL OAUTH_BASE_URL AUTH_URL MCP_URL"
+# Where k6 streams (--metrics / METRICS; unset or empty: influxdb). Prometheus gets k6's built-in remote-write output
+# (no extension); its settings for the k6 container are in docker-compose.yml, the same values below for a local k6.
+readonly METRICS_NAMES="influxdb prometheus both"
+readonly PROMETHEUS_OUTPUT="experimental-prometheus-rw"
+readonly PROMETHEUS_PUSH_INTERVAL="5s"
+# The dashboards: InfluxQL (agentapi-load) and PromQL (the one for METRICS=prometheus, datasource uid prometheus-k6).
+readonly INFLUX_DASHBOARD_UID="agentapi-load"
+readonly PROMETHEUS_DASHBOARD_UID="agentapi-load-prometheus"
 
 usage() {
   cat <<'EOF'
@@ -44,7 +53,11 @@ Options:
   --transport NAME  pty (default) | acp: how the AgentAPI servers drive their agents (`agentapi server
                     --experimental-acp` is acp); sets AGENTAPI_TRANSPORT
   --docker          run k6 in the project's image (docker compose) instead of a local k6
-  --monitor         stream metrics to InfluxDB and watch them in Grafana (starts both when needed)
+  --monitor         stream metrics to the --metrics backend and watch them in Grafana (starts both when needed)
+  --metrics NAME    influxdb (default) | prometheus | both: where --docker and --monitor stream (sets METRICS).
+                    prometheus: k6's built-in experimental-prometheus-rw output (native histograms, every tag a
+                    label) to the stack's Prometheus (compose profile prometheus, started when needed); both: two
+                    --out flags. A local k6 without --monitor streams nowhere.
   --yes             confirm a production run and prompts to real agents without a budget (CONFIRM_PRODUCTION=yes,
                     CONFIRM_PROMPTS=yes)
   --dry-run         print the resolved settings and the k6 command, run nothing
@@ -52,7 +65,7 @@ Options:
 
 Environment (flags win over the environment, which wins over .env.NAME): PROFILE, SCENARIOS, VUS_FACTOR,
 TIME_SCALE, BASE_URL, AGENTAPI_URL_TEMPLATE, AGENTS, AGENTAPI_URLS, OAUTH_BASE_URL, AUTH_URL, MCP_URL, AGENT_ONLY,
-AGENTAPI_TRANSPORT, MAX_PROMPTS, TESTID (default: a fresh one), CONFIRM_PRODUCTION, CONFIRM_PROMPTS, K6_BIN (local k6 binary, default
+AGENTAPI_TRANSPORT, MAX_PROMPTS, METRICS, TESTID (default: a fresh one), CONFIRM_PRODUCTION, CONFIRM_PROMPTS, K6_BIN (local k6 binary, default
 k6), COMPARE_GATE (1: a regression against baselines/<profile>.json fails the run with exit 1; default: the
 comparison only reports).
 
@@ -71,6 +84,7 @@ Examples:
   ./run-tests.sh --docker --time-scale 0.1              # the local profile's full shape in about 2 minutes
   ./run-tests.sh --docker --agent-only --base-url http://host.docker.internal:3284
   ./run-tests.sh --env staging --docker
+  ./run-tests.sh --docker --metrics prometheus          # k6 remote-writes to Prometheus instead of InfluxDB
 EOF
 }
 
@@ -105,6 +119,7 @@ flag_agent_urls=""
 flag_agent_only=false
 flag_max_prompts=""
 flag_transport=""
+flag_metrics=""
 use_docker=false
 monitor=false
 confirmed=false
@@ -141,6 +156,8 @@ while [ "$#" -gt 0 ]; do
     --max-prompts=*) flag_max_prompts=${1#*=} && shift ;;
     --transport) need_value "$1" "$#" "${2:-}" && flag_transport=$2 && shift 2 ;;
     --transport=*) flag_transport=${1#*=} && shift ;;
+    --metrics) need_value "$1" "$#" "${2:-}" && flag_metrics=$2 && shift 2 ;;
+    --metrics=*) flag_metrics=${1#*=} && shift ;;
     --docker) use_docker=true && shift ;;
     --monitor) monitor=true && shift ;;
     --yes) confirmed=true && shift ;;
@@ -181,6 +198,7 @@ done <"$env_file"
 [ "$flag_agent_only" = true ] && export AGENT_ONLY=true
 [ -n "$flag_max_prompts" ] && export MAX_PROMPTS="$flag_max_prompts"
 [ -n "$flag_transport" ] && export AGENTAPI_TRANSPORT="$flag_transport"
+[ -n "$flag_metrics" ] && export METRICS="$flag_metrics"
 [ "$confirmed" = true ] && export CONFIRM_PROMPTS=yes
 export PROFILE="${PROFILE:-local}"
 
@@ -213,6 +231,12 @@ fi
 if [ -n "${AGENTAPI_TRANSPORT:-}" ]; then
   one_of "$AGENTAPI_TRANSPORT" "pty acp" || usage_error "--transport must be pty or acp (got '$AGENTAPI_TRANSPORT')"
 fi
+
+export METRICS="${METRICS:-influxdb}"
+one_of "$METRICS" "$METRICS_NAMES" || usage_error "--metrics must be one of: ${METRICS_NAMES// /, } (got '$METRICS')"
+to_influxdb=false
+to_prometheus=false
+case "$METRICS" in influxdb) to_influxdb=true ;; prometheus) to_prometheus=true ;; both) to_influxdb=true to_prometheus=true ;; esac
 
 if [ -n "${AGENT_ONLY:-}" ]; then
   one_of "$AGENT_ONLY" "true false" || usage_error "AGENT_ONLY must be true or false (got '$AGENT_ONLY')"
@@ -308,15 +332,37 @@ fi
 export TESTID="${TESTID:-$(./scripts/new-testid.sh)}"
 [[ $TESTID =~ ^[A-Za-z0-9._-]+$ ]] || usage_error "TESTID may only hold letters, digits, '.', '_' and '-' (got '$TESTID')"
 export REPORT_DIR="reports/${TESTID}"
-grafana_port=$(sed -n 's/^GRAFANA_PORT=//p' .env 2>/dev/null || true)
-dashboard_url="http://localhost:${grafana_port:-3001}/d/agentapi-load?var-testid=${TESTID}"
+dotenv_port() { sed -n "s/^$1=//p" .env 2>/dev/null | tail -n 1 || true; }
+grafana_port=$(dotenv_port GRAFANA_PORT)
+dashboard_uid=$INFLUX_DASHBOARD_UID
+[ "$METRICS" != prometheus ] || dashboard_uid=$PROMETHEUS_DASHBOARD_UID
+dashboard_url="http://localhost:${grafana_port:-3001}/d/${dashboard_uid}?var-testid=${TESTID}"
+
+# ---- where the metrics go: --out flags ---------------------------------------------------------------------------------
+# A command-line --out replaces K6_OUT (k6 applies the CLI over the environment), so influxdb alone keeps K6_OUT
+# (docker-compose.yml, or the local --monitor block below) and prometheus / both name every output with --out.
+out_flags=()
+if [ "$use_docker" = true ]; then
+  influxdb_out="xk6-influxdb=http://influxdb:8086"
+  prometheus_rw_url="http://prometheus:9090/api/v1/write"
+else
+  influxdb_port=$(dotenv_port INFLUXDB_PORT)
+  prometheus_port=$(dotenv_port PROMETHEUS_PORT)
+  influxdb_out="xk6-influxdb=http://localhost:${influxdb_port:-8086}"
+  prometheus_rw_url="http://localhost:${prometheus_port:-9090}/api/v1/write"
+fi
+if [ "$to_prometheus" = true ] && { [ "$use_docker" = true ] || [ "$monitor" = true ]; }; then
+  [ "$to_influxdb" = false ] || out_flags+=(--out "$influxdb_out")
+  out_flags+=(--out "$PROMETHEUS_OUTPUT")
+fi
 
 if [ "$use_docker" = true ]; then
   command=(docker compose --profile load run --rm --build)
   # compose allocates a TTY unless stdout is a pipe; with stdin redirected (CI, hooks, `< /dev/null`) that fails
   # with "the input device is not a TTY", so ask for none unless both ends are terminals.
   { [ -t 0 ] && [ -t 1 ]; } || command+=(--no-TTY)
-  command+=(k6)
+  # `${a[@]+"${a[@]}"}`: an empty array under `set -u` on bash 3.2.
+  command+=(k6 ${out_flags[@]+"${out_flags[@]}"})
 else
   k6_bin=${K6_BIN:-k6}
   bundle=k6/dist/main.stock.js
@@ -328,7 +374,7 @@ else
   fi
   # The xk6 build (xk6-sse) runs the full bundle; a stock k6 runs the one whose SSE step polls /messages.
   case "$k6_version" in *xk6-sse*) bundle=k6/dist/main.js ;; esac
-  if [ "$monitor" = true ] && [ "$dry_run" = false ]; then
+  if [ "$monitor" = true ] && [ "$to_influxdb" = true ] && [ "$dry_run" = false ]; then
     case "$k6_version" in
       *xk6-output-influxdb*) ;;
       *) die "--monitor with a local k6 needs a k6 built with xk6-output-influxdb: use --docker, or build one (see README)" ;;
@@ -336,12 +382,12 @@ else
   fi
   export K6_WEB_DASHBOARD=true
   export K6_WEB_DASHBOARD_EXPORT="${REPORT_DIR}/k6-dashboard.html"
-  command=("$k6_bin" run --tag "testid=${TESTID}" "$bundle")
+  command=("$k6_bin" run --tag "testid=${TESTID}" ${out_flags[@]+"${out_flags[@]}"} "$bundle")
 fi
 
 if [ "$dry_run" = true ]; then
   echo "env=${env_name} docker=${use_docker} monitor=${monitor}"
-  for key in TESTID PROFILE SCENARIOS VUS_FACTOR TIME_SCALE AGENT_ONLY AGENTAPI_TRANSPORT MAX_PROMPTS CONFIRM_PRODUCTION CONFIRM_PROMPTS \
+  for key in METRICS TESTID PROFILE SCENARIOS VUS_FACTOR TIME_SCALE AGENT_ONLY AGENTAPI_TRANSPORT MAX_PROMPTS CONFIRM_PRODUCTION CONFIRM_PROMPTS \
     REPORT_DIR $TARGET_KEYS; do
     eval "printf '%s=%s\n' \"\$key\" \"\${$key:-}\""
   done
@@ -354,6 +400,10 @@ if [ "$dry_run" = true ]; then
   for key in AGENTAPI_URL_TEMPLATE AGENTS AGENTAPI_URLS; do
     if is_set "$key"; then eval "printf '%s=%s\n' \"\$key\" \"\${$key}\""; fi
   done
+  if [ "$to_prometheus" = true ]; then
+    echo "K6_PROMETHEUS_RW_SERVER_URL=${prometheus_rw_url}"
+    echo "K6_PROMETHEUS_RW_PUSH_INTERVAL=${PROMETHEUS_PUSH_INTERVAL}"
+  fi
   echo "command: ${command[*]}"
   [ ! -f "baselines/${PROFILE}.json" ] || echo "baseline: baselines/${PROFILE}.json (compared after the run)"
   exit 0
@@ -370,14 +420,28 @@ if [ "$use_docker" = true ]; then
   HOST_UID=$(id -u)
   HOST_GID=$(id -g)
   export HOST_UID HOST_GID
+  # The k6 service waits for InfluxDB and Grafana itself; Prometheus (opt-in profile) is started here.
+  [ "$to_prometheus" = false ] || docker compose --profile prometheus up -d --wait prometheus
 elif [ "$monitor" = true ]; then
-  docker compose up -d --wait influxdb grafana
-  env_value() { sed -n "s/^$1=//p" .env | tail -n 1; }
-  influxdb_port=$(env_value INFLUXDB_PORT)
-  K6_OUT="xk6-influxdb=http://localhost:${influxdb_port:-8086}"
-  K6_INFLUXDB_ORGANIZATION=$(env_value INFLUXDB_ORG)
-  K6_INFLUXDB_TOKEN=$(env_value INFLUXDB_TOKEN)
-  export K6_OUT K6_INFLUXDB_ORGANIZATION K6_INFLUXDB_TOKEN K6_INFLUXDB_BUCKET=k6
+  if [ "$to_prometheus" = true ]; then
+    services=(grafana prometheus)
+    [ "$to_influxdb" = false ] || services+=(influxdb)
+    docker compose --profile prometheus up -d --wait "${services[@]}"
+  else
+    docker compose up -d --wait influxdb grafana
+  fi
+  if [ "$to_influxdb" = true ]; then
+    env_value() { sed -n "s/^$1=//p" .env | tail -n 1; }
+    K6_OUT=${influxdb_out}
+    K6_INFLUXDB_ORGANIZATION=$(env_value INFLUXDB_ORG)
+    K6_INFLUXDB_TOKEN=$(env_value INFLUXDB_TOKEN)
+    export K6_OUT K6_INFLUXDB_ORGANIZATION K6_INFLUXDB_TOKEN K6_INFLUXDB_BUCKET=k6
+  fi
+  if [ "$to_prometheus" = true ]; then
+    # The same settings as the k6 service's (docker-compose.yml), aimed at the published port.
+    export K6_PROMETHEUS_RW_SERVER_URL="$prometheus_rw_url" K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true \
+      K6_PROMETHEUS_RW_PUSH_INTERVAL="$PROMETHEUS_PUSH_INTERVAL" K6_PROMETHEUS_RW_STALE_MARKERS=true
+  fi
 fi
 if [ ! -f "${bundle:-k6/dist/main.js}" ] && [ "$use_docker" = false ]; then
   echo "Building the k6 bundles (node k6/build.mjs)..."
@@ -385,7 +449,7 @@ if [ ! -f "${bundle:-k6/dist/main.js}" ] && [ "$use_docker" = false ]; then
 fi
 mkdir -p "$REPORT_DIR"
 
-echo "testid:    ${TESTID} (profile ${PROFILE}, scenarios ${SCENARIOS:-all}, env ${env_name})"
+echo "testid:    ${TESTID} (profile ${PROFILE}, scenarios ${SCENARIOS:-all}, env ${env_name}, metrics ${METRICS})"
 if [ "$use_docker" = true ] || [ "$monitor" = true ]; then
   echo "watch:     ${dashboard_url}"
 fi

@@ -11,7 +11,8 @@
 # TESTID (default: a fresh one), INFLUXDB_TOKEN (renders the Secret; else it must exist), GRAFANA_URL, K8S_TIMEOUT
 # (seconds to wait, default 7200), K8S_POLL_SECONDS (default 10), and every setting k8s-render reads: PROFILE,
 # SCENARIOS, VUS_FACTOR, TIME_SCALE, BASE_URL, AGENTAPI_URL_TEMPLATE, AGENTS, AGENTAPI_URLS, OAUTH_BASE_URL,
-# AUTH_URL, MCP_URL, AGENT_ONLY, MAX_PROMPTS, CONFIRM_PROMPTS, INFLUXDB_ADDR, INFLUXDB_ORG, INFLUXDB_BUCKET,
+# AUTH_URL, MCP_URL, AGENT_ONLY, MAX_PROMPTS, CONFIRM_PROMPTS, METRICS (influxdb | prometheus | both),
+# K6_PROMETHEUS_RW_SERVER_URL, INFLUXDB_ADDR, INFLUXDB_ORG, INFLUXDB_BUCKET,
 # REPORTS_PVC. Secrets (INFLUXDB_TOKEN, AGENTAPI_TOKEN, AGENTAPI_HEADERS) only from the environment; never printed.
 # --dry-run: render and print the manifests with every Secret value redacted, touch no cluster (no kubectl needed).
 #
@@ -19,7 +20,8 @@
 # missing, the TestRun exists already); 3 kubectl is not installed; 4 the cluster is unreachable or k6-operator's
 # TestRun CRD is not installed; 5 the TestRun ended in stage `error` or a runner failed to run (not a threshold);
 # 6 timed out waiting (the run goes on); 7 the global verdict is missing (no `thresholds` script in package.json);
-# 1 anything else; otherwise the global verdict's own status (99: thresholds breached, as k6).
+# 1 anything else; otherwise the global verdict's own status (99: thresholds breached, as k6; 97: undecided at
+# Prometheus' bucket resolution).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,7 +55,9 @@ poll_s="${K8S_POLL_SECONDS:-10}"
 [[ $poll_s =~ ^[0-9]+$ ]] || fail 2 "K8S_POLL_SECONDS must be a number of seconds (got '$poll_s')"
 export TESTID="${TESTID:-$(./scripts/new-testid.sh)}"
 grafana_url="${GRAFANA_URL:-http://localhost:3001}"
-dashboard_url="${grafana_url%/}/d/agentapi-load?var-testid=${TESTID}"
+dashboard_uid=agentapi-load
+[ "${METRICS:-}" != prometheus ] || dashboard_uid=agentapi-load-prometheus
+dashboard_url="${grafana_url%/}/d/${dashboard_uid}?var-testid=${TESTID}"
 secret_name=agentapi-load-influxdb
 
 kube=(kubectl --request-timeout=30s)
@@ -73,7 +77,8 @@ if [ "$dry_run" = false ]; then
       *) fail 4 "the cluster is unreachable (${reason:-no answer}): check kubectl's context" ;;
     esac
   fi
-  if [ -z "${INFLUXDB_TOKEN:-}" ] && ! "${kube[@]}" get secret "$secret_name" -o name >/dev/null 2>&1; then
+  # METRICS=prometheus writes no InfluxDB sample: its Secret is optional then (k8s-render marks it so).
+  if [ -z "${INFLUXDB_TOKEN:-}" ] && [ "${METRICS:-}" != prometheus ] && ! "${kube[@]}" get secret "$secret_name" -o name >/dev/null 2>&1; then
     fail 2 "Secret $secret_name is missing: set INFLUXDB_TOKEN, or kubectl create secret generic $secret_name --from-literal=K6_INFLUXDB_TOKEN=<token>"
   fi
 fi
@@ -163,7 +168,8 @@ echo "clean up:  kubectl delete testrun,configmap,secret -l agentapi-load/testid
 [ "$stage" = error ] && fail 5 "TestRun $name ended in stage 'error': kubectl describe testrun $name"
 [ "$broken" -eq 0 ] || fail 5 "${broken} runner(s) did not run to the end: see their logs"
 
-# ---- HOOK: the global verdict over every runner's samples of this testid (InfluxDB) ----------------------------------
+# ---- HOOK: the global verdict over every runner's points of this testid (the METRICS store: InfluxDB, or Prometheus
+# at PROMETHEUS_URL with METRICS=prometheus; tools/store/README.md) -------------------------------------------------
 if [ "$(npm pkg get scripts.thresholds 2>/dev/null || echo '{}')" = "{}" ]; then
   fail 7 "global verdict unavailable: package.json has no 'thresholds' script (npm run thresholds -- --testid ${TESTID})"
 fi
@@ -171,6 +177,7 @@ verdict=0
 npm run --silent thresholds -- --testid "$TESTID" || verdict=$?
 case "$verdict" in
   0) echo "result:    passed (global thresholds over ${PARALLELISM} runner(s))" ;;
+  97) echo "result:    undecided at Prometheus' bucket resolution (exit 97; METRICS=both keeps InfluxDB's exact samples)" ;;
   *) echo "result:    global verdict failed (exit ${verdict})" ;;
 esac
 exit "$verdict"

@@ -4,6 +4,8 @@
 // Base: deploy/k6-operator/testrun.yaml (the TestRun) and deploy/k6-operator/settings.yaml (the run's settings).
 // Rendered, in order:
 //   Secret    agentapi-load-influxdb          only when INFLUXDB_TOKEN is set (else create it: README.md)
+//   Secret    agentapi-load-prometheus        only with METRICS=prometheus|both and K6_PROMETHEUS_RW_USERNAME or
+//                                             K6_PROMETHEUS_RW_PASSWORD set: remote-write credentials (optional)
 //   Secret    <testrun>-agentapi              only when AGENTAPI_TOKEN or AGENTAPI_HEADERS is set: the AgentAPI
 //                                             credentials of this run (else agentapi-load-agentapi, optional)
 //   ConfigMap <testrun>-settings              the base settings + this run's values (TESTID, PROFILE, targets, …)
@@ -17,9 +19,12 @@
 //
 // Settings come from the environment (the names of k6/README.md and settings.yaml; INFLUXDB_ADDR, INFLUXDB_ORG and
 // INFLUXDB_BUCKET stand for the K6_INFLUXDB_* keys), flags win. They are validated with the suite's own rules
-// (k6/src/config.ts): a bad value stops here with the line k6 would print. Secrets come from the environment only
-// (no flags): INFLUXDB_TOKEN, AGENTAPI_TOKEN, AGENTAPI_HEADERS go into Secrets, never a ConfigMap, and the runners
-// get them through envFrom (k6-operator puts every `env` entry on the initializer's command line); only their names
+// (k6/src/config.ts): a bad value stops here with the line k6 would print. METRICS (--metrics) influxdb (default) |
+// prometheus | both picks the runners' outputs (K6_OUT): prometheus is k6's built-in experimental-prometheus-rw,
+// writing to K6_PROMETHEUS_RW_SERVER_URL (a setting) with trends as native histograms; both streams to the two.
+// Secrets come from the environment only (no flags): INFLUXDB_TOKEN, AGENTAPI_TOKEN, AGENTAPI_HEADERS,
+// K6_PROMETHEUS_RW_USERNAME and K6_PROMETHEUS_RW_PASSWORD go into Secrets, never a ConfigMap, and the runners get
+// them through envFrom (k6-operator puts every `env` entry on the initializer's command line); only their names
 // are printed. --redact writes "<redacted>" for every Secret value: output to read, not to apply.
 // Exit status: 0 rendered, 2 bad usage or configuration, 1 anything else (e.g. no bundle: run `npm run build`).
 import { createHash } from "node:crypto";
@@ -46,6 +51,18 @@ export const AGENTAPI_SECRET_NAME = "agentapi-load-agentapi";
 /** The secret settings the k6 suite reads (k6/src/config.ts), each a key of that Secret. */
 export const AGENTAPI_SECRET_KEYS = ["AGENTAPI_TOKEN", "AGENTAPI_HEADERS"] as const;
 export type AgentApiSecretKey = (typeof AGENTAPI_SECRET_KEYS)[number];
+/** The Prometheus remote-write credentials' Secret (optional: most receivers inside a cluster want none). */
+export const PROMETHEUS_SECRET_NAME = "agentapi-load-prometheus";
+/** The k6 experimental-prometheus-rw options that are credentials, each a key of that Secret. */
+export const PROMETHEUS_SECRET_KEYS = ["K6_PROMETHEUS_RW_USERNAME", "K6_PROMETHEUS_RW_PASSWORD"] as const;
+export type PrometheusSecretKey = (typeof PROMETHEUS_SECRET_KEYS)[number];
+/** METRICS: where the runners stream, and the K6_OUT that says it (k6 reads K6_OUT as a comma-separated list). */
+export const METRICS_OUTPUTS = {
+  influxdb: "xk6-influxdb",
+  prometheus: "experimental-prometheus-rw",
+  both: "xk6-influxdb,experimental-prometheus-rw",
+} as const;
+export type Metrics = keyof typeof METRICS_OUTPUTS;
 /** What --redact writes instead of a Secret's value. */
 export const REDACTED = "<redacted>";
 /** Where the runner image's k6 (user k6, WORKDIR /home/k6) writes REPORT_DIR=reports/<testid>. */
@@ -73,6 +90,10 @@ export interface RenderInput {
   settings: Record<string, string>;
   /** The InfluxDB token: rendered into the Secret when given. */
   influxdbToken?: string;
+  /** Where the runners stream (default: settings.yaml's K6_OUT as it is, i.e. influxdb). */
+  metrics?: string;
+  /** Prometheus remote-write credentials: rendered into agentapi-load-prometheus when any is given. */
+  prometheusSecrets?: Partial<Record<PrometheusSecretKey, string>>;
   /** The AgentAPI credentials: rendered into the run's own Secret when any is given (never into a ConfigMap). */
   agentApiSecrets?: Partial<Record<AgentApiSecretKey, string>>;
   /** Write REDACTED for every Secret value (for printing, e.g. k8s-load --dry-run; not for applying). */
@@ -91,6 +112,8 @@ export interface Rendered {
   largestVuId: number;
   /** VUs each runner plans at most (sum of its share of every scenario's peak). */
   runnerVus: number[];
+  /** Where the runners stream (K6_OUT). */
+  outputs: { influxdb: boolean; prometheus: boolean };
   warnings: string[];
 }
 
@@ -193,6 +216,35 @@ export function render(input: RenderInput): Rendered {
   data.TESTID = input.testId;
   data.REPORT_DIR = `reports/${input.testId}`;
 
+  // --- outputs: METRICS → K6_OUT; Prometheus needs a remote-write URL ---
+  let metrics: Metrics | undefined;
+  if (input.metrics !== undefined && input.metrics.trim() !== "") {
+    const name = input.metrics.trim();
+    if (!Object.hasOwn(METRICS_OUTPUTS, name)) {
+      throw new UsageError(`METRICS must be one of: ${Object.keys(METRICS_OUTPUTS).join(", ")} (got "${name}")`);
+    }
+    metrics = name as Metrics;
+    data.K6_OUT = METRICS_OUTPUTS[metrics];
+  }
+  const toPrometheus = data.K6_OUT?.split(",").includes(METRICS_OUTPUTS.prometheus) ?? false;
+  const toInfluxdb = data.K6_OUT?.split(",").some((out) => out.startsWith("xk6-influxdb")) ?? false;
+  // A URL with user:password@ would put a credential in the ConfigMap (and this message): refuse it, unechoed.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i.test(data.K6_PROMETHEUS_RW_SERVER_URL ?? "")) {
+    throw new UsageError(
+      "K6_PROMETHEUS_RW_SERVER_URL must not carry credentials (user:password@): set K6_PROMETHEUS_RW_USERNAME and K6_PROMETHEUS_RW_PASSWORD in the environment, which go into a Secret",
+    );
+  }
+  if (toPrometheus && !/^https?:\/\/[^/\s]+\S*$/.test(data.K6_PROMETHEUS_RW_SERVER_URL ?? "")) {
+    throw new UsageError(
+      `K6_PROMETHEUS_RW_SERVER_URL must be an http(s) URL, the receiver's /api/v1/write (got "${data.K6_PROMETHEUS_RW_SERVER_URL ?? ""}")`,
+    );
+  }
+  const prometheusSecrets: Record<string, string> = {};
+  for (const key of PROMETHEUS_SECRET_KEYS) {
+    const value = input.prometheusSecrets?.[key];
+    if (value !== undefined && value !== "") prometheusSecrets[key] = value;
+  }
+
   // The AgentAPI credentials that are set (empty means none); validated with the settings, kept out of them.
   const agentApiSecrets: Record<string, string> = {};
   for (const key of AGENTAPI_SECRET_KEYS) {
@@ -274,6 +326,17 @@ export function render(input: RenderInput): Rendered {
   const agentApiSecretName = `${name}-agentapi`;
   const hasAgentApiSecret = Object.keys(agentApiSecrets).length > 0;
   if (hasAgentApiSecret) renameSecretRefs(runner.envFrom, AGENTAPI_SECRET_NAME, agentApiSecretName);
+  const envFrom = (runner.envFrom ?? []) as Json[];
+  // Prometheus alone: the InfluxDB token is not needed, so its Secret may be missing.
+  if (!toInfluxdb) {
+    for (const source of envFrom) {
+      const ref = source.secretRef as Json | undefined;
+      if (ref?.name === SECRET_NAME) ref.optional = true;
+    }
+  }
+  // Remote-write credentials through envFrom (never `env`: k6-operator copies those onto the initializer's argv).
+  if (toPrometheus) envFrom.push({ secretRef: { name: PROMETHEUS_SECRET_NAME, optional: true } });
+  runner.envFrom = envFrom;
   const folders = n === 1 ? [""] : Array.from({ length: n }, (_, i) => `/instance-${i + 1}`);
   for (const init of (runner.initContainers ?? []) as Json[]) {
     init.image = input.image;
@@ -300,6 +363,19 @@ export function render(input: RenderInput): Rendered {
       stringData: { [SECRET_KEY]: secretValue(input.influxdbToken) },
     });
   }
+  if (toPrometheus && Object.keys(prometheusSecrets).length > 0) {
+    documents.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name: PROMETHEUS_SECRET_NAME,
+        ...(input.namespace ? { namespace: input.namespace } : {}),
+        labels: { "app.kubernetes.io/name": "agentapi-load" },
+      },
+      type: "Opaque",
+      stringData: Object.fromEntries(Object.entries(prometheusSecrets).map(([k, v]) => [k, secretValue(v)])),
+    });
+  }
   if (hasAgentApiSecret) {
     // This run's own, labelled with its testid: deleted with the run's other objects, never reused by another run.
     documents.push({
@@ -315,6 +391,7 @@ export function render(input: RenderInput): Rendered {
   const header =
     `# Rendered by scripts/k8s-render.ts: TestRun ${name}, ${n} runner(s), testid ${input.testId}, image ${input.image}.\n` +
     `# The largest VU id is ${plan.largest} (runners plan ${plan.runnerVus.join(", ")} VUs).\n` +
+    `# Outputs (K6_OUT): ${data.K6_OUT ?? ""}${metrics ? ` (METRICS=${metrics})` : ""}${toPrometheus ? `, remote write to ${data.K6_PROMETHEUS_RW_SERVER_URL ?? ""}` : ""}.\n` +
     (hasAgentApiSecret
       ? `# AgentAPI credentials: Secret ${agentApiSecretName} (${Object.keys(agentApiSecrets).join(", ")}).\n`
       : "") +
@@ -322,7 +399,15 @@ export function render(input: RenderInput): Rendered {
       ? `# Secret values are ${REDACTED} (--redact): for reading, not for kubectl apply.\n`
       : "");
   const yaml = header + documents.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
-  return { name, documents, yaml, largestVuId: plan.largest, runnerVus: plan.runnerVus, warnings };
+  return {
+    name,
+    documents,
+    yaml,
+    largestVuId: plan.largest,
+    runnerVus: plan.runnerVus,
+    outputs: { influxdb: toInfluxdb, prometheus: toPrometheus },
+    warnings,
+  };
 }
 
 const FLAGS: Readonly<Record<string, string>> = {
@@ -342,6 +427,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   "--agent-urls": "AGENTAPI_URLS",
   "--max-prompts": "MAX_PROMPTS",
   "--transport": "AGENTAPI_TRANSPORT",
+  "--metrics": "METRICS",
   "--out": "OUT",
 };
 
@@ -413,9 +499,13 @@ export function inputFrom(
     ...(blank(values.TESTRUN_NAME) ? {} : { name: values.TESTRUN_NAME!.trim() }),
     ...(blank(values.REPORTS_PVC) ? {} : { reportsPvc: values.REPORTS_PVC!.trim() }),
     ...(blank(values.INFLUXDB_TOKEN) ? {} : { influxdbToken: values.INFLUXDB_TOKEN! }),
+    ...(blank(values.METRICS) ? {} : { metrics: values.METRICS!.trim() }),
     // From the environment only: a flag would put a secret on the command line.
     agentApiSecrets: Object.fromEntries(
       AGENTAPI_SECRET_KEYS.flatMap((key) => (blank(env[key]) ? [] : [[key, env[key]!]])),
+    ),
+    prometheusSecrets: Object.fromEntries(
+      PROMETHEUS_SECRET_KEYS.flatMap((key) => (blank(env[key]) ? [] : [[key, env[key]!]])),
     ),
     ...(redact ? { redactSecrets: true } : {}),
   };
@@ -431,11 +521,17 @@ function main(): void {
     for (const warning of rendered.warnings) console.error(`k8s-render: warning: ${warning}`);
     // Secrets by name only, never their values.
     const credentials = Object.keys(input.agentApiSecrets ?? {});
+    const rwCredentials = rendered.documents.some(
+      (d) => (d.metadata as Json | undefined)?.name === PROMETHEUS_SECRET_NAME,
+    )
+      ? Object.keys(input.prometheusSecrets ?? {})
+      : [];
     console.error(
       `k8s-render: TestRun ${rendered.name}${input.namespace ? ` (namespace ${input.namespace})` : ""}: ` +
         `${input.parallelism} runner(s), testid ${input.testId}, largest VU id ${rendered.largestVuId}` +
-        `${input.influxdbToken ? "" : `; Secret ${SECRET_NAME} not rendered (INFLUXDB_TOKEN unset): it must exist`}` +
-        `${credentials.length > 0 ? `; AgentAPI credentials (${credentials.join(", ")}) in Secret ${rendered.name}-agentapi` : ""}`,
+        `${input.influxdbToken || !rendered.outputs.influxdb ? "" : `; Secret ${SECRET_NAME} not rendered (INFLUXDB_TOKEN unset): it must exist`}` +
+        `${credentials.length > 0 ? `; AgentAPI credentials (${credentials.join(", ")}) in Secret ${rendered.name}-agentapi` : ""}` +
+        `${rwCredentials.length > 0 ? `; remote-write credentials (${rwCredentials.join(", ")}) in Secret ${PROMETHEUS_SECRET_NAME}` : ""}`,
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -79,7 +79,7 @@ describe("docker-compose.yml against the Compose Specification", () => {
 });
 
 describe("the stack's services", () => {
-  it("has exactly influxdb, grafana, rollup, agentapi-stub, agentapi-real(-acp) and k6, each under a one-line comment", () => {
+  it("has exactly influxdb, prometheus, grafana, rollup, agentapi-stub, agentapi-real(-acp) and k6, each under a one-line comment", () => {
     const lines = composeText.split("\n");
     const start = lines.indexOf("services:");
     const end = lines.findIndex((line, index) => index > start && /^\S/.test(line));
@@ -93,6 +93,7 @@ describe("the stack's services", () => {
     }
     expect(names).toEqual([
       "influxdb",
+      "prometheus",
       "grafana",
       "rollup",
       "agentapi-stub",
@@ -107,7 +108,8 @@ describe("the stack's services", () => {
     const images = Object.values(composeFile().services ?? {}).flatMap((s) => (s.image ? [s.image] : []));
     expect(images.length).toBeGreaterThanOrEqual(2);
     for (const image of images) {
-      expect(image).toMatch(/^[a-z0-9./-]+:\d+(\.\d+)*(-[a-z0-9.]+)?$/);
+      // prom/prometheus tags carry a leading "v" (v3.14.0).
+      expect(image).toMatch(/^[a-z0-9./-]+:v?\d+(\.\d+)*(-[a-z0-9.]+)?$/);
       expect(image).not.toMatch(/:latest$/);
     }
     expect(service("influxdb").image).toMatch(/^influxdb:2\.\d+(\.\d+)?-alpine$/);

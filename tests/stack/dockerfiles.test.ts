@@ -106,7 +106,7 @@ describe("infra/rollup/Dockerfile: the esbuild bundle of tools/rollup on the stu
     expect(sources.length).toBeGreaterThan(3);
     for (const source of sources) {
       expect(
-        copied.some((dir) => source.startsWith(`${dir}/`)),
+        copied.some((path) => source === path || source.startsWith(`${path}/`)),
         `${source} is not copied into the build stage`,
       ).toBe(true);
     }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { THRESHOLD_TABLE, thresholdKey } from "../../k6/src/thresholds";
 import { createInfluxReader } from "../../tools/influx/index";
+import { createInfluxStore } from "../../tools/store/index";
 import { percentile } from "../../tools/thresholds/arithmetic";
 import { evaluateRun } from "../../tools/thresholds/evaluate";
 import { findInfluxd, startInfluxd, type RunningInfluxd } from "../dashboards/helpers/influxd";
@@ -83,17 +84,17 @@ describeInflux("global thresholds over every runner's samples", () => {
   });
 
   it("passes each runner judged alone, as k6-operator's runners judge themselves", async () => {
-    const reader = createInfluxReader({ url: influx.url, token: "test-token", envFile: null });
+    const store = createInfluxStore(createInfluxReader({ url: influx.url, token: "test-token", envFile: null }));
     for (const { instance } of RUNNERS) {
-      const [outcome] = await evaluateRun(reader, TESTID, rows, { instance });
+      const [outcome] = await evaluateRun(store, TESTID, rows, { instance });
       expect(outcome?.ok, `runner ${instance}`).toBe(true);
       expect(outcome?.observed).toBeLessThan(300);
     }
   });
 
   it("fails the union: the run's p95 over every runner's samples breaches the limit", async () => {
-    const reader = createInfluxReader({ url: influx.url, token: "test-token", envFile: null });
-    const [outcome] = await evaluateRun(reader, TESTID, rows);
+    const store = createInfluxStore(createInfluxReader({ url: influx.url, token: "test-token", envFile: null }));
+    const [outcome] = await evaluateRun(store, TESTID, rows);
     expect(outcome).toMatchObject({ key: "http_req_duration{endpoint:status}", ok: false, observed: SLOW_MS });
     expect(outcome?.samples).toBe(261);
   });

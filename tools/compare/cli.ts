@@ -3,7 +3,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createInfluxReader, InfluxError, REPO_ROOT, type InfluxReader } from "../influx/index";
+import { REPO_ROOT } from "../influx/index";
+import { createStore, STORE_CHOICES, StoreError, type RunStore } from "../store/index";
 import { compareRuns, DEFAULT_OPTIONS, type CompareOptions, type Comparison } from "./compare";
 import { renderHtml, renderMarkdown, renderText, toJson, verdictLine } from "./render";
 import { BadInput, resolveSides } from "./sources";
@@ -13,9 +14,10 @@ export const USAGE = `Usage: npm run compare -- <baseline> <candidate> [options]
        npm run compare -- --list
 
 Each side is a report folder (reports/<testid>/), a summary.json, a baseline file (baselines/<profile>.json) or a
-testid (its samples are read from InfluxDB: INFLUXDB_URL, INFLUXDB_TOKEN, defaults from .env). A folder, summary or
+testid (read from the metrics store: InfluxDB's samples — INFLUXDB_URL, INFLUXDB_TOKEN — or, with METRICS=prometheus
+or --store prometheus, Prometheus' native histograms — PROMETHEUS_URL; defaults from .env). A folder, summary or
 baseline that names its testid is read from InfluxDB when both sides can be (noise-aware verdicts); otherwise the
-verdicts are aggregate-only (tolerance rule alone).
+verdicts are aggregate-only (tolerance rule alone; Prometheus keeps no samples, so its sides always are).
 
 Options:
   --out DIR                  write compare.json, compare.md, compare.html there (default reports/compare-<A>-vs-<B>/)
@@ -36,11 +38,12 @@ Options:
   --aggregate-only           never read samples for a folder/summary/baseline side
   --allow-profile-mismatch   compare runs of different profiles (else exit 2)
   --quiet                    print only the verdict line and the output folder
-  --list                     list the testids InfluxDB holds
+  --store influxdb|prometheus where testids are read (default: METRICS from the environment or .env, else influxdb)
+  --list                     list the testids the store holds
   -h, --help                 this help
 
 Exit status: 0 nothing regressed, 1 something regressed, 2 bad input (unknown testid, unreadable file, InfluxDB
-unreachable or refusing the token, different profiles, bad option).`;
+or Prometheus unreachable or refusing the token, different profiles, bad option).`;
 
 export interface Io {
   out: (text: string) => void;
@@ -61,6 +64,7 @@ interface Parsed {
   quiet: boolean;
   list: boolean;
   help: boolean;
+  store?: string;
 }
 
 function numberOption(flag: string, value: string, check: (n: number) => boolean, what: string): number {
@@ -146,6 +150,7 @@ function parseArgs(argv: string[]): Parsed {
     else if (flag === "--allow-profile-mismatch") parsed.allowProfileMismatch = true;
     else if (flag === "--out") parsed.out = value();
     else if (flag === "--config") parsed.config = value();
+    else if (flag === "--store") parsed.store = value();
     else if (flag === "--tolerance") parsed.tolerances.push(parseToleranceOption(value()));
     else if (flag in flagSettings) setOption(parsed, flagSettings[flag] as string, value(), flag);
     else if (flag.startsWith("-") && flag !== "-") throw new BadInput(`unknown option ${flag} (see --help)`);
@@ -192,17 +197,22 @@ export interface RunResult {
 export async function runCli(argv: string[], io: Io): Promise<RunResult> {
   const root = io.root ?? REPO_ROOT;
   const env = io.env ?? process.env;
-  let reader: InfluxReader | undefined;
-  const getReader = () => (reader ??= createInfluxReader({ env, envFile: join(root, ".env") }));
+  let store: RunStore | undefined;
+  let choice: string | undefined;
+  const getStore = () => (store ??= createStore({ env, envFile: join(root, ".env"), choice }));
   try {
     const parsed = parseArgs(argv);
+    choice = parsed.store;
+    // A bad METRICS or --store is bad input before anything is read.
+    if (parsed.store !== undefined && !STORE_CHOICES.split("|").includes(parsed.store))
+      throw new BadInput(`--store must be ${STORE_CHOICES} (got "${parsed.store}")`);
     if (parsed.help) {
       io.out(USAGE);
       return { status: 0 };
     }
     if (parsed.list) {
-      const ids = await getReader().listTestIds();
-      io.out(ids.length > 0 ? ids.join("\n") : `no runs in InfluxDB at ${getReader().config.url}`);
+      const ids = await getStore().listTestIds();
+      io.out(ids.length > 0 ? ids.join("\n") : `no runs in ${getStore().description}`);
       return { status: 0 };
     }
     if (parsed.positional.length !== 2) {
@@ -212,7 +222,7 @@ export async function runCli(argv: string[], io: Io): Promise<RunResult> {
     for (const [sel, spec] of parsed.tolerances) tolerances.set(sel, spec);
     const [baselineInput, candidateInput] = parsed.positional as [string, string];
     const sides = await resolveSides(baselineInput, candidateInput, {
-      reader: getReader,
+      store: getStore,
       reportsDir: join(root, "reports"),
       aggregateOnly: parsed.aggregateOnly,
       allowProfileMismatch: parsed.allowProfileMismatch,
@@ -235,7 +245,7 @@ export async function runCli(argv: string[], io: Io): Promise<RunResult> {
     io.out(`written:   ${join(outDir, "compare.md")} (+ compare.json, compare.html)`);
     return { status: comparison.regressed ? 1 : 0, comparison, outDir };
   } catch (error) {
-    if (error instanceof BadInput || error instanceof ToleranceError || error instanceof InfluxError) {
+    if (error instanceof BadInput || error instanceof ToleranceError || error instanceof StoreError) {
       io.err(`compare: ${error.message}`);
       return { status: 2 };
     }

@@ -65,11 +65,14 @@ export function methodText(c: Comparison): string {
   );
 }
 
+const SOURCE_TEXT: Readonly<Record<RunData["source"], string>> = {
+  influx: "InfluxDB samples",
+  prometheus: "Prometheus native histograms",
+  summary: "summary.json",
+};
+
 function sideText(run: RunData): string {
-  const parts = [
-    run.profile ? `profile ${run.profile}` : "profile unknown",
-    run.source === "influx" ? "InfluxDB samples" : "summary.json",
-  ];
+  const parts = [run.profile ? `profile ${run.profile}` : "profile unknown", SOURCE_TEXT[run.source]];
   if (run.durationMs !== null) parts.push(`${Math.round(run.durationMs / 1000)} s`);
   return parts.join(", ");
 }

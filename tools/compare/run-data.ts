@@ -1,7 +1,7 @@
 // One side of a comparison, whatever it was read from: per metric key (`http_req_duration{endpoint:messages}`) the
 // statistics k6's summary has (count, avg, med, p(95), rate, passes, …) and, when read from InfluxDB, the sorted
 // samples of every trend (what the bootstrap resamples); plus the run's threshold results.
-import { BUILTIN_METRICS, CUSTOM_METRICS, type MetricType } from "../../k6/src/metric-catalog";
+import { CUSTOM_METRICS } from "../../k6/src/metric-catalog";
 import { SCENARIO_NAMES } from "../../k6/src/names";
 import {
   conditionStatistic,
@@ -12,20 +12,11 @@ import {
   type SummaryData,
 } from "../../k6/src/reports/summary-data";
 import { buildK6Thresholds, THRESHOLD_TABLE, thresholdKey } from "../../k6/src/thresholds";
-import type { InfluxReader, RunInfo } from "../influx/index";
+import { metricSpec, trendStats } from "../store/influx";
+import type { KeyFilter, KeyStats, RunSpan, RunStore, StoreKind } from "../store/types";
 import { holds as k6Holds, parseThreshold } from "../thresholds/arithmetic";
-import { percentileSorted } from "./stats";
 
-export interface KeyStats {
-  type: MetricType;
-  isTime: boolean;
-  /** k6 summary statistics: trends count/avg/min/med/max/p(90)/p(95)/p(99); rates rate/passes/fails; counters count/rate; gauges value/min/max. */
-  values: Record<string, number>;
-  /** Every sample, ascending (trends read from InfluxDB only). */
-  sorted?: Float64Array;
-  /** The same samples in time order with their relative time in the run, 0 (start) ≤ rel < 1 (end): the blocks of the block bootstrap. */
-  timed?: { values: Float64Array; rel: Float64Array };
-}
+export { metricSpec, trendStats, type KeyStats };
 
 export interface ThresholdOutcome {
   key: string;
@@ -43,19 +34,12 @@ export interface RunData {
   profile: string | null;
   /** The run's configuration line (summary.json setup_data.config), when known. */
   config: string | null;
-  source: "influx" | "summary";
+  /** Where the numbers come from: a store's points, or a summary.json (aggregates only). */
+  source: StoreKind | "summary";
   durationMs: number | null;
   /** Keys with samples (custom counters always, as 0 when none, like the reports). */
   metrics: Map<string, KeyStats>;
   thresholds: ThresholdOutcome[];
-}
-
-const TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"] as const;
-
-export function metricSpec(metric: string): { type: MetricType; isTime: boolean } | undefined {
-  const spec = [...CUSTOM_METRICS, ...BUILTIN_METRICS].find((m) => m.name === metric);
-  if (!spec) return undefined;
-  return { type: spec.type, isTime: "isTime" in spec && spec.isTime === true };
 }
 
 /** `profile=local scenarios=… testid=…` → fields. */
@@ -95,12 +79,12 @@ export function fromSummary(raw: SummaryData, input: string, fallbackLabel: stri
   };
 }
 
-// ---- from InfluxDB ---------------------------------------------------------------------------------------------------
+// ---- from a store (InfluxDB, Prometheus) -------------------------------------------------------------------------
 
 /** The tagged keys k6's summary would carry: every threshold row's, plus each endpoint's and scenario's latency. */
 const SUMMARY_KEYS: ReadonlyArray<string> = Object.keys(buildK6Thresholds(THRESHOLD_TABLE, SCENARIO_NAMES));
 
-function keysFor(metric: string): Array<{ key: string; tags: Record<string, string> }> {
+function keysFor(metric: string): KeyFilter[] {
   const keys = new Map<string, Record<string, string>>([[metric, {}]]);
   for (const key of SUMMARY_KEYS) {
     const parsed = splitKey(key);
@@ -109,99 +93,23 @@ function keysFor(metric: string): Array<{ key: string; tags: Record<string, stri
   return [...keys].map(([key, tags]) => ({ key, tags }));
 }
 
-const matches = (tags: Record<string, string>, filter: Record<string, string>): boolean =>
-  Object.entries(filter).every(([k, v]) => tags[k] === v);
-
-export function trendStats(sorted: Float64Array, isTime: boolean): KeyStats {
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  const values: Record<string, number> = { count: sorted.length };
-  for (const stat of TREND_STATS) {
-    if (stat === "avg") values.avg = sum / sorted.length;
-    else if (stat === "min") values.min = sorted[0] ?? 0;
-    else if (stat === "max") values.max = sorted[sorted.length - 1] ?? 0;
-    else if (stat === "med") values.med = percentileSorted(sorted, 0.5);
-    else values[stat] = percentileSorted(sorted, Number(/\d+/.exec(stat)?.[0]) / 100);
-  }
-  return { type: "trend", isTime, values, sorted };
-}
-
-export interface InfluxLoadOptions {
-  /** Samples per query page and time window per run of pages (tools/influx samples()). */
-  pageSize?: number;
-  windowMs?: number;
+export interface StoreLoadOptions {
   /** Called after each page with the samples read so far (progress on long runs). */
   onProgress?: (metric: string, read: number) => void;
 }
 
-export async function fromInflux(
-  reader: InfluxReader,
+export async function fromStore(
+  store: RunStore,
   testid: string,
   input: string,
-  options: InfluxLoadOptions = {},
-): Promise<RunData & { info: RunInfo }> {
-  const info = await reader.runInfo(testid);
+  options: StoreLoadOptions = {},
+): Promise<RunData & { info: RunSpan }> {
+  const info = await store.runInfo(testid);
   const metrics = new Map<string, KeyStats>();
-  const durationS = Math.max(info.durationMs / 1000, 1e-9);
   for (const metric of info.measurements) {
-    const spec = metricSpec(metric);
-    if (!spec) continue;
-    const keys = keysFor(metric);
-    const tagKeys = [...new Set(keys.flatMap((k) => Object.keys(k.tags)))];
-    if (spec.type === "trend") {
-      const buckets = keys.map(() => ({ values: [] as number[], rel: [] as number[] }));
-      const span = info.durationMs + 1;
-      let read = 0;
-      for await (const page of reader.samples(testid, metric, {
-        tagKeys,
-        start: info.start,
-        end: info.end,
-        ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
-        ...(options.windowMs !== undefined ? { windowMs: options.windowMs } : {}),
-      })) {
-        for (const s of page) {
-          for (let i = 0; i < keys.length; i++) {
-            const bucket = buckets[i];
-            if (bucket && matches(s.tags, keys[i]?.tags ?? {})) {
-              bucket.values.push(s.value);
-              bucket.rel.push((s.time - info.start) / span);
-            }
-          }
-        }
-        read += page.length;
-        options.onProgress?.(metric, read);
-      }
-      keys.forEach((k, i) => {
-        const bucket = buckets[i];
-        if (!bucket || bucket.values.length === 0) return;
-        const values = Float64Array.from(bucket.values);
-        const stats = trendStats(Float64Array.from(values).sort(), spec.isTime);
-        stats.timed = { values, rel: Float64Array.from(bucket.rel) };
-        metrics.set(k.key, stats);
-      });
-      continue;
-    }
-    const groups = await reader.totals(testid, metric, { groupBy: tagKeys });
-    for (const k of keys) {
-      const inKey = groups.filter((g) => matches(g.tags, k.tags));
-      if (inKey.length === 0) continue;
-      const count = inKey.reduce((n, g) => n + g.count, 0);
-      const sum = inKey.reduce((n, g) => n + g.sum, 0);
-      if (spec.type === "rate") {
-        // k6 Rate samples are 0/1: the sum is the passes.
-        metrics.set(k.key, {
-          type: "rate",
-          isTime: false,
-          values: { rate: count > 0 ? sum / count : 0, passes: sum, fails: count - sum },
-        });
-      } else if (spec.type === "counter") {
-        metrics.set(k.key, { type: "counter", isTime: false, values: { count: sum, rate: sum / durationS } });
-      } else {
-        const min = Math.min(...inKey.map((g) => g.min));
-        const max = Math.max(...inKey.map((g) => g.max));
-        metrics.set(k.key, { type: "gauge", isTime: false, values: { value: max, min, max } });
-      }
-    }
+    if (!metricSpec(metric)) continue;
+    const stats = await store.keyStats(testid, metric, keysFor(metric), info, options);
+    for (const [key, value] of stats) metrics.set(key, value);
   }
   // As the reports do: a custom counter without samples is a 0, not "no data".
   for (const spec of CUSTOM_METRICS) {
@@ -215,7 +123,7 @@ export async function fromInflux(
     testid,
     profile: info.profile,
     config: null,
-    source: "influx",
+    source: store.kind,
     durationMs: info.durationMs,
     metrics,
     thresholds: evaluateTable(metrics),

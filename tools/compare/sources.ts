@@ -1,13 +1,14 @@
 // What a side of `npm run compare` may be, and how it is read:
 //   a report folder (reports/<testid>/, its summary.json) · a summary.json · a baseline file (baselines/<profile>.json)
-//   · a testid (its samples from InfluxDB).
+//   · a testid (read from the metrics store: its samples from InfluxDB, or its series from Prometheus).
 // A summary-based side that names its testid is read from InfluxDB instead when both sides can be (so a baseline
 // recorded with `make baseline` is compared noise-aware while InfluxDB still holds it), unless --aggregate-only.
+// Prometheus keeps no samples, so a summary (k6's exact numbers) stays a summary there.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { SummaryData } from "../../k6/src/reports/summary-data";
-import { InfluxError, type InfluxReader } from "../influx/index";
-import { fromInflux, fromSummary, type InfluxLoadOptions, type RunData } from "./run-data";
+import { StoreError, type RunStore } from "../store/types";
+import { fromStore, fromSummary, type RunData, type StoreLoadOptions } from "./run-data";
 
 /** Bad input (exit 2): the message is the one line the CLI prints. */
 export class BadInput extends Error {}
@@ -76,17 +77,17 @@ function classify(input: string): Input {
 }
 
 export interface ResolveOptions {
-  /** The InfluxDB reader (created on first use, so summary-only comparisons need no InfluxDB). */
-  reader: () => InfluxReader;
+  /** The metrics store (created on first use, so summary-only comparisons need none). */
+  store: () => RunStore;
   /** Where `make load` writes reports: a testid side takes its profile from reports/<testid>/summary.json. */
   reportsDir: string;
   aggregateOnly: boolean;
   allowProfileMismatch: boolean;
-  load?: InfluxLoadOptions;
+  load?: StoreLoadOptions;
 }
 
 function asBadInput(error: unknown): never {
-  if (error instanceof InfluxError) throw new BadInput(error.message);
+  if (error instanceof StoreError) throw new BadInput(error.message);
   throw error;
 }
 
@@ -102,14 +103,14 @@ function localSummary(reportsDir: string, testid: string): SummaryData | undefin
   }
 }
 
-/** The summary's own description of the run (profile, config, threshold verdicts) on top of InfluxDB's numbers. */
-function merged(influx: RunData, summary: RunData): RunData {
+/** The summary's own description of the run (profile, config, threshold verdicts) on top of the store's numbers. */
+function merged(stored: RunData, summary: RunData): RunData {
   return {
-    ...influx,
+    ...stored,
     input: summary.input,
-    profile: summary.profile ?? influx.profile,
+    profile: summary.profile ?? stored.profile,
     config: summary.config,
-    thresholds: summary.thresholds.length > 0 ? summary.thresholds : influx.thresholds,
+    thresholds: summary.thresholds.length > 0 ? summary.thresholds : stored.thresholds,
   };
 }
 
@@ -127,14 +128,15 @@ export async function resolveSides(
       continue;
     }
     try {
-      const run = await fromInflux(options.reader(), input.testid, input.input, options.load);
+      const run = await fromStore(options.store(), input.testid, input.input, options.load);
       const local = localSummary(options.reportsDir, input.testid);
       sides.push(local ? merged(run, fromSummary(local, input.input, input.testid)) : run);
     } catch (error) {
       const local = localSummary(options.reportsDir, input.testid);
-      if (error instanceof InfluxError && error.kind === "unknown-testid" && local) {
+      if (error instanceof StoreError && error.kind === "unknown-testid" && local) {
         notes.push(
-          `${input.testid}: not in InfluxDB (${error.message}); using ${options.reportsDir}/${input.testid}/summary.json`,
+          `${input.testid}: not in ${options.store().description} (${error.message}); ` +
+            `using ${options.reportsDir}/${input.testid}/summary.json`,
         );
         sides.push(fromSummary(local, input.input, input.testid));
         continue;
@@ -144,19 +146,20 @@ export async function resolveSides(
   }
   let [baseline, candidate] = sides as [RunData, RunData];
 
-  // Summaries that name their testid: use the samples when both sides can have them.
+  // Summaries that name their testid: use the samples when both sides can have them (a store that keeps samples).
   const canUpgrade = (run: RunData) => run.source === "influx" || run.testid !== null;
-  if (!options.aggregateOnly && canUpgrade(baseline) && canUpgrade(candidate)) {
+  const sampled = () => baseline.source === "influx" || candidate.source === "influx" || options.store().keepsSamples;
+  if (!options.aggregateOnly && canUpgrade(baseline) && canUpgrade(candidate) && sampled()) {
     if (baseline.source === "summary" || candidate.source === "summary") {
       try {
         const upgrade = async (run: RunData) =>
           run.source === "influx"
             ? run
-            : merged(await fromInflux(options.reader(), run.testid as string, run.input, options.load), run);
+            : merged(await fromStore(options.store(), run.testid as string, run.input, options.load), run);
         const [a, b] = [await upgrade(baseline), await upgrade(candidate)];
         [baseline, candidate] = [a, b];
       } catch (error) {
-        if (!(error instanceof InfluxError)) throw error;
+        if (!(error instanceof StoreError)) throw error;
         notes.push(`samples not used (${error.message})`);
       }
     }

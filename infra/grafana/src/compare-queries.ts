@@ -1,4 +1,4 @@
-// InfluxQL for the "compare runs" dashboard. Two shapes, neither of which fits the load dashboard's builder (that one
+// InfluxQL for the "compare runs" dashboard (and, at the end, its per-run cells in PromQL). Two shapes, neither of which fits the load dashboard's builder (that one
 // always scopes to `$testid` and groups by time):
 //
 //  - per run (A or B): one row per value of a tag, no time grouping, table format — `WHERE "testid" =~ /^$A$/`. An
@@ -7,8 +7,12 @@
 //  - over runs (the trend): one point per run, placed at the run's first sample, the newest `$N` runs by start.
 //    See `overRuns` for how InfluxQL 1.x is made to do that.
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
+import type { DataTransformerConfig } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { Backend } from "./backend";
 import { INFLUX_DATASOURCE } from "./datasource";
 import { ident, literal, type InfluxQLQuery } from "./influxql";
+import { promRunExpr, promTarget, runFilter as promRunFilter } from "./promql";
+import type { Statistic as NeutralStatistic, TagFilter as NeutralTagFilter } from "./query-spec";
 
 export type Side = "A" | "B";
 
@@ -138,4 +142,54 @@ export function overRuns(
   const newest = `SELECT top("start", $${RUNS_VARIABLE}), "testid", ${names.join(", ")} FROM (${perRunQuery})`;
   const shown = withTestid ? [`"testid"`, ...names] : names;
   return `SELECT ${shown.join(", ")} FROM (${newest})`;
+}
+
+// ---- The same per-run cells in PromQL (promql.ts) ----
+
+/** The compare statistic as a neutral one (query-spec.ts): a rate is a counter's events per second of the span. */
+function neutralStatistic(stat: Statistic): NeutralStatistic {
+  return stat.kind === "rate" ? { kind: "perSecond" } : stat;
+}
+
+function neutralFilter(filter: TagFilter): NeutralTagFilter {
+  return "value" in filter ? { tag: filter.tag, op: "=", value: filter.value } : filter;
+}
+
+/**
+ * One run's statistic per value of `by` in PromQL: an instant query over the dashboard's range, from each series'
+ * last push (k6's counters and histograms are cumulative since the run began), scoped to `testid="$A"` (or B).
+ */
+export function perRunPromQL(
+  side: Side,
+  metric: string,
+  stat: Statistic,
+  by: string,
+  filters: readonly TagFilter[],
+): string {
+  return promRunExpr(metric, neutralStatistic(stat), filters.map(neutralFilter), [by], promRunFilter(side));
+}
+
+/** Side A's or B's table target on the backend. */
+export function perRunTarget(
+  backend: Backend,
+  side: Side,
+  metric: string,
+  stat: Statistic,
+  by: string,
+  filters: readonly TagFilter[],
+): cog.Builder<cog.Dataquery> {
+  return backend.id === "influxql"
+    ? new RawInfluxQL(side, perRun(side, metric, stat, by, filters), "table")
+    : promTarget(side, perRunPromQL(side, metric, stat, by, filters), "", true);
+}
+
+/**
+ * What each backend's table frames call the side's value column, renamed to the side ("A", "B") before the join:
+ * InfluxQL names it by its AS (already the side); Grafana's Prometheus table format names a value "Value #<refId>"
+ * when a panel has several queries.
+ */
+export function sideColumns(backend: Backend): DataTransformerConfig[] {
+  if (backend.id === "influxql") return [];
+  const renameByName = Object.fromEntries(SIDES.map((side) => [`Value #${side}`, side]));
+  return [{ id: "organize", options: { renameByName } }];
 }

@@ -4,48 +4,59 @@
 // B lists every testid newest first (ids are `YYYYMMDD-HHMMSS-xxxx` in UTC) and, with no saved value, Grafana
 // selects the first: the newest run. A lists the same ids without B's, so it defaults to the run before B (the
 // second newest when B is the newest). Grafana resolves A after B whatever their order, because A's query names B.
-import {
-  CustomVariableBuilder,
-  QueryVariableBuilder,
-  VariableRefresh,
-  VariableSort,
-  type VariableModel,
-} from "@grafana/grafana-foundation-sdk/dashboard";
+import type { QueryVariableBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import { CustomVariableBuilder, VariableSort, type VariableModel } from "@grafana/grafana-foundation-sdk/dashboard";
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
-import { INFLUX_DATASOURCE } from "./datasource";
+import { INFLUXQL, type Backend } from "./backend";
 import { RUNS_VARIABLE } from "./compare-queries";
 import { K6 } from "./metrics";
-import { ALL_VALUE, TESTID_QUERY } from "./variables";
+import {
+  ALL_VALUE,
+  TESTID_VALUES,
+  queryVariable,
+  tagValuesQuery,
+  type TagValuesSpec,
+  type VariableCondition,
+} from "./variables";
 
-export const B_QUERY = TESTID_QUERY;
-export const A_QUERY = `${TESTID_QUERY} WHERE "testid" !~ /^$B$/`;
-const EITHER_RUN = `"testid" =~ /^($A|$B)$/`;
-export const COMPARE_SCENARIO_QUERY = `SHOW TAG VALUES FROM "${K6.httpReqs}" WITH KEY = "scenario" WHERE ${EITHER_RUN}`;
-export const COMPARE_ENDPOINT_QUERY = `SHOW TAG VALUES FROM "${K6.httpReqs}" WITH KEY = "endpoint" WHERE ${EITHER_RUN} AND "scenario" =~ /^($scenario)$/`;
+const EITHER_RUN: VariableCondition = { tag: "testid", variables: ["A", "B"], match: "group" };
+export const B_VALUES: TagValuesSpec = TESTID_VALUES;
+export const A_VALUES: TagValuesSpec = {
+  ...TESTID_VALUES,
+  where: [{ tag: "testid", variables: ["B"], match: "single", negate: true }],
+};
+export const COMPARE_SCENARIO_VALUES: TagValuesSpec = { metric: K6.httpReqs, key: "scenario", where: [EITHER_RUN] };
+export const COMPARE_ENDPOINT_VALUES: TagValuesSpec = {
+  metric: K6.httpReqs,
+  key: "endpoint",
+  where: [EITHER_RUN, { tag: "scenario", variables: ["scenario"], match: "group" }],
+};
+
+export const B_QUERY = tagValuesQuery(B_VALUES, INFLUXQL);
+export const A_QUERY = tagValuesQuery(A_VALUES, INFLUXQL);
+export const COMPARE_SCENARIO_QUERY = tagValuesQuery(COMPARE_SCENARIO_VALUES, INFLUXQL);
+export const COMPARE_ENDPOINT_QUERY = tagValuesQuery(COMPARE_ENDPOINT_VALUES, INFLUXQL);
 
 /** The choices of N and its default. */
 export const RUN_COUNTS = [5, 10, 20, 50] as const;
 export const DEFAULT_RUN_COUNT = 20;
 
-function queryVariable(name: string, label: string, query: string): QueryVariableBuilder {
-  return new QueryVariableBuilder(name)
-    .label(label)
-    .datasource({ ...INFLUX_DATASOURCE })
-    .query(query)
-    .definition(query)
-    .refresh(VariableRefresh.OnTimeRangeChanged);
-}
-
-function runVariable(name: "A" | "B", label: string, query: string, description: string): QueryVariableBuilder {
-  return queryVariable(name, label, query)
+function runVariable(
+  name: "A" | "B",
+  label: string,
+  spec: TagValuesSpec,
+  description: string,
+  backend: Backend,
+): QueryVariableBuilder {
+  return queryVariable(name, label, spec, backend)
     .description(description)
     .sort(VariableSort.AlphabeticalDesc)
     .multi(false)
     .includeAll(false);
 }
 
-function filterVariable(name: string, label: string, query: string): QueryVariableBuilder {
-  return queryVariable(name, label, query)
+function filterVariable(name: string, label: string, spec: TagValuesSpec, backend: Backend): QueryVariableBuilder {
+  return queryVariable(name, label, spec, backend)
     .sort(VariableSort.AlphabeticalAsc)
     .multi(true)
     .includeAll(true)
@@ -53,13 +64,24 @@ function filterVariable(name: string, label: string, query: string): QueryVariab
     .current({ text: ["All"], value: ["$__all"] });
 }
 
-export function compareVariables(): cog.Builder<VariableModel>[] {
+/** The variables; N only where the trend row is drawn (InfluxQL: the trend has no PromQL twin). */
+export function compareVariables(backend: Backend = INFLUXQL): cog.Builder<VariableModel>[] {
   const count = String(DEFAULT_RUN_COUNT);
+  const variables: cog.Builder<VariableModel>[] = [
+    runVariable("A", "A (baseline)", A_VALUES, "The run to compare against: any testid but B's, newest first", backend),
+    runVariable(
+      "B",
+      "B (candidate)",
+      B_VALUES,
+      "The run under review: testids newest first (YYYYMMDD-HHMMSS-xxxx)",
+      backend,
+    ),
+    filterVariable("scenario", "Scenario", COMPARE_SCENARIO_VALUES, backend),
+    filterVariable("endpoint", "Endpoint", COMPARE_ENDPOINT_VALUES, backend),
+  ];
+  if (backend.id !== "influxql") return variables;
   return [
-    runVariable("A", "A (baseline)", A_QUERY, "The run to compare against: any testid but B's, newest first"),
-    runVariable("B", "B (candidate)", B_QUERY, "The run under review: testids newest first (YYYYMMDD-HHMMSS-xxxx)"),
-    filterVariable("scenario", "Scenario", COMPARE_SCENARIO_QUERY),
-    filterVariable("endpoint", "Endpoint", COMPARE_ENDPOINT_QUERY),
+    ...variables,
     new CustomVariableBuilder(RUNS_VARIABLE)
       .label("Trend: last N runs")
       .description("How many runs the trend row shows (the newest by start time within the time range)")

@@ -20,16 +20,30 @@ import {
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as TablePanelBuilder } from "@grafana/grafana-foundation-sdk/table";
 import { ENDPOINTS } from "../../../k6/src/names";
-import { RawInfluxQL, SIDES, overRuns, perRun, type RunField, type Statistic, type TagFilter } from "./compare-queries";
+import { INFLUXQL, PROMQL, type Backend, type BackendId } from "./backend";
+import {
+  RawInfluxQL,
+  SIDES,
+  overRuns,
+  perRunTarget,
+  sideColumns,
+  type RunField,
+  type Statistic,
+  type TagFilter,
+} from "./compare-queries";
 import { compareVariables } from "./compare-variables";
-import { DASHBOARD_UID, withId } from "./dashboard";
+import { DASHBOARD_UID, PROM_DASHBOARD_UID, withId } from "./dashboard";
 import { INFLUX_DATASOURCE } from "./datasource";
 import { count, mean, percentile } from "./influxql";
 import { CUSTOM, K6 } from "./metrics";
 import { timeseries } from "./panels";
+import { promqlException, promqlNote } from "./promql-exceptions";
 
 export const COMPARE_DASHBOARD_UID = "agentapi-compare";
 export const COMPARE_DASHBOARD_TITLE = "AgentAPI load — compare runs";
+/** The same dashboard in PromQL (its A/B tables; the trend row has no PromQL twin: promql-exceptions.ts). */
+export const PROM_COMPARE_DASHBOARD_UID = "agentapi-compare-prometheus";
+export const PROM_COMPARE_DASHBOARD_TITLE = "AgentAPI load — compare runs (Prometheus)";
 
 /** Column names the transformations create. */
 export const DELTA = "Δ";
@@ -96,19 +110,27 @@ interface CompareSpec {
   height?: number;
 }
 
-function compareTable(spec: CompareSpec): cog.Builder<Panel> {
-  const targets = SIDES.map(
-    (side) => new RawInfluxQL(side, perRun(side, spec.metric, spec.stat, spec.by, spec.filters), "table"),
-  );
+/** A panel of the dashboard, built for one backend; `note` is what its description adds there (an approximate twin). */
+interface PanelEntry {
+  title: string;
+  build: (backend: Backend, note: string) => cog.Builder<Panel>;
+}
+
+function compareTable(spec: CompareSpec): PanelEntry {
+  return { title: spec.title, build: (backend, note) => compareTableOn(spec, backend, note) };
+}
+
+function compareTableOn(spec: CompareSpec, backend: Backend, note: string): cog.Builder<Panel> {
+  const targets = SIDES.map((side) => perRunTarget(backend, side, spec.metric, spec.stat, spec.by, spec.filters));
   const relative = spec.relative ? ` Δ% = Δ / A.` : "";
   const panel = new TablePanelBuilder()
     .title(spec.title)
     .description(
-      `${spec.description} Columns: A ($A), B ($B), Δ = B − A.${relative} "—" where a row exists in one run only.`,
+      `${spec.description} Columns: A ($A), B ($B), Δ = B − A.${relative} "—" where a row exists in one run only.${note}`,
     )
-    .datasource({ ...INFLUX_DATASOURCE })
+    .datasource({ ...backend.datasource })
     .targets(targets)
-    .transformations(compareTransformations(spec.by, spec.relative))
+    .transformations([...sideColumns(backend), ...compareTransformations(spec.by, spec.relative)])
     .unit(spec.unit)
     .decimals(spec.unit === "short" ? 0 : 2)
     .mappings(MISSING)
@@ -127,7 +149,7 @@ function compareTable(spec: CompareSpec): cog.Builder<Panel> {
 const PERCENTILES = [50, 95, 99] as const;
 
 /** p50/p95/p99, request rate and error rate, one table each, one row per value of `by`. */
-function httpTables(by: "endpoint" | "scenario"): cog.Builder<Panel>[] {
+function httpTables(by: "endpoint" | "scenario"): PanelEntry[] {
   const filters = [BY_SCENARIO, BY_ENDPOINT];
   // setup() and teardown() run outside any scenario: their requests have no scenario tag, an empty row here.
   const outside = by === "scenario" ? " The empty row: setup() and teardown(), outside any scenario." : "";
@@ -175,7 +197,7 @@ function httpTables(by: "endpoint" | "scenario"): cog.Builder<Panel>[] {
 
 const FLEET_WIDE = "Fleet-wide (no per-agent tag).";
 
-function agentTables(): cog.Builder<Panel>[] {
+function agentTables(): PanelEntry[] {
   const filters = [BY_SCENARIO];
   return [
     compareTable({
@@ -248,7 +270,7 @@ function trendPanel(
   width: number,
   targets: RawInfluxQL[],
 ): cog.Builder<Panel> {
-  return timeseries({ title, description: `${description} ${TREND_HOW}`, unit, width, height: 9, targets: [] })
+  return timeseries({ title, description: `${description} ${TREND_HOW}`, unit, width, height: 9, queries: [] })
     .targets(targets)
     .showPoints(common.VisibilityMode.Always)
     .pointSize(6);
@@ -256,7 +278,18 @@ function trendPanel(
 
 const p95: RunField = { name: "p95", expr: percentile(95) };
 
-function trendPanels(): cog.Builder<Panel>[] {
+/** A panel only InfluxQL can draw (listed in promql-exceptions.ts): building it for another backend is a bug. */
+function influxOnly(title: string, build: () => cog.Builder<Panel>): PanelEntry {
+  return {
+    title,
+    build: (backend) => {
+      if (backend.id !== "influxql") throw new Error(`"${title}" is InfluxQL only (promql-exceptions.ts)`);
+      return build();
+    },
+  };
+}
+
+function trendPanels(): PanelEntry[] {
   const perEndpoint = CALL_ENDPOINTS.map(
     (endpoint, i) =>
       new RawInfluxQL(
@@ -272,67 +305,75 @@ function trendPanels(): cog.Builder<Panel>[] {
     "table",
   );
   return [
-    trendPanel(
-      "p95 by endpoint over runs",
-      "http_req_duration{kind:call} p95 per endpoint (one query per endpoint, so that every endpoint's point of a run " +
-        "sits at the run's first request).",
-      "ms",
-      24,
-      perEndpoint,
-    ),
-    trendPanel("Error rate over runs", "Share of failed requests (http_req_failed).", "percentunit", 12, [
-      new RawInfluxQL(
-        "A",
-        overRuns(K6.httpReqFailed, [{ name: "error rate", expr: mean() }], [BY_SCENARIO, BY_ENDPOINT]),
-        "time_series",
-        "$col",
+    influxOnly("p95 by endpoint over runs", () =>
+      trendPanel(
+        "p95 by endpoint over runs",
+        "http_req_duration{kind:call} p95 per endpoint (one query per endpoint, so that every endpoint's point of a run " +
+          "sits at the run's first request).",
+        "ms",
+        24,
+        perEndpoint,
       ),
-    ]),
-    trendPanel(
-      "Agent turn p95 over runs",
-      `agent_turn_duration p95; each point at the run's first agent turn. ${FLEET_WIDE}`,
-      "ms",
-      12,
-      [new RawInfluxQL("A", overRuns(CUSTOM.agentTurnDuration, [p95], [BY_SCENARIO]), "time_series", "$col")],
     ),
-    new TablePanelBuilder()
-      .title("Runs over time")
-      .description(
-        `The newest $N runs by start (first request) in the time range: testid, calls (http_req_duration{kind:call} ` +
-          `samples) and their p95. The links open a run in "${DASHBOARD_UID}" or set it as A.`,
-      )
-      .datasource({ ...INFLUX_DATASOURCE })
-      .targets([runs])
-      .transformations([{ id: "organize", options: { renameByName: { Time: "Run start" } } }])
-      .cellHeight(common.TableCellHeight.Sm)
-      .sortBy([new common.TableSortByFieldStateBuilder().displayName("Run start").desc(true)])
-      .overrideByName("p95", [
-        { id: "unit", value: "ms" },
-        { id: "decimals", value: 1 },
-      ])
-      .overrideByName("testid", [
-        {
-          id: "links",
-          value: [
-            {
-              title: "Open in AgentAPI load test",
-              url: `/d/${DASHBOARD_UID}?var-testid=\${__value.raw}&\${__url_time_range}`,
-            },
-            {
-              title: "Compare as A (baseline) with B",
-              url: `/d/${COMPARE_DASHBOARD_UID}?var-A=\${__value.raw}&var-B=\${B}&var-N=\${N}&\${__url_time_range}`,
-            },
-          ],
-        },
-      ])
-      .span(24)
-      .height(8),
+    influxOnly("Error rate over runs", () =>
+      trendPanel("Error rate over runs", "Share of failed requests (http_req_failed).", "percentunit", 12, [
+        new RawInfluxQL(
+          "A",
+          overRuns(K6.httpReqFailed, [{ name: "error rate", expr: mean() }], [BY_SCENARIO, BY_ENDPOINT]),
+          "time_series",
+          "$col",
+        ),
+      ]),
+    ),
+    influxOnly("Agent turn p95 over runs", () =>
+      trendPanel(
+        "Agent turn p95 over runs",
+        `agent_turn_duration p95; each point at the run's first agent turn. ${FLEET_WIDE}`,
+        "ms",
+        12,
+        [new RawInfluxQL("A", overRuns(CUSTOM.agentTurnDuration, [p95], [BY_SCENARIO]), "time_series", "$col")],
+      ),
+    ),
+    influxOnly("Runs over time", () =>
+      new TablePanelBuilder()
+        .title("Runs over time")
+        .description(
+          `The newest $N runs by start (first request) in the time range: testid, calls (http_req_duration{kind:call} ` +
+            `samples) and their p95. The links open a run in "${DASHBOARD_UID}" or set it as A.`,
+        )
+        .datasource({ ...INFLUX_DATASOURCE })
+        .targets([runs])
+        .transformations([{ id: "organize", options: { renameByName: { Time: "Run start" } } }])
+        .cellHeight(common.TableCellHeight.Sm)
+        .sortBy([new common.TableSortByFieldStateBuilder().displayName("Run start").desc(true)])
+        .overrideByName("p95", [
+          { id: "unit", value: "ms" },
+          { id: "decimals", value: 1 },
+        ])
+        .overrideByName("testid", [
+          {
+            id: "links",
+            value: [
+              {
+                title: "Open in AgentAPI load test",
+                url: `/d/${DASHBOARD_UID}?var-testid=\${__value.raw}&\${__url_time_range}`,
+              },
+              {
+                title: "Compare as A (baseline) with B",
+                url: `/d/${COMPARE_DASHBOARD_UID}?var-A=\${__value.raw}&var-B=\${B}&var-N=\${N}&\${__url_time_range}`,
+              },
+            ],
+          },
+        ])
+        .span(24)
+        .height(8),
+    ),
   ];
 }
 
 interface RowSpec {
   title: string;
-  panels: () => cog.Builder<Panel>[];
+  panels: () => PanelEntry[];
 }
 
 const ROWS: readonly RowSpec[] = [
@@ -342,34 +383,73 @@ const ROWS: readonly RowSpec[] = [
   { title: "Trend: the last $N runs", panels: trendPanels },
 ];
 
-export function buildCompareDashboard(): Dashboard {
-  const dashboard = new DashboardBuilder(COMPARE_DASHBOARD_TITLE)
-    .uid(COMPARE_DASHBOARD_UID)
-    .description(
-      "Two k6 runs side by side (A = baseline, B = candidate, Δ = B − A) and the trend over the last N runs " +
-        "(InfluxQL on the k6 bucket).",
-    )
+const VARIANTS: Readonly<
+  Record<BackendId, { uid: string; title: string; loadUid: string; loadTitle: string; about: string }>
+> = {
+  influxql: {
+    uid: COMPARE_DASHBOARD_UID,
+    title: COMPARE_DASHBOARD_TITLE,
+    loadUid: DASHBOARD_UID,
+    loadTitle: "AgentAPI load test",
+    about: "and the trend over the last N runs (InfluxQL on the k6 bucket).",
+  },
+  promql: {
+    uid: PROM_COMPARE_DASHBOARD_UID,
+    title: PROM_COMPARE_DASHBOARD_TITLE,
+    loadUid: PROM_DASHBOARD_UID,
+    loadTitle: "AgentAPI load test (Prometheus)",
+    about: "(PromQL on k6's prometheus-rw output; the trend over runs is InfluxQL only).",
+  },
+};
+
+/**
+ * A panel's build on the backend, with the id it has on every backend (ids of panels a backend leaves out are not
+ * reused), or undefined when the backend has no twin of it (promql-exceptions.ts).
+ */
+function entryOn(backend: Backend, entry: PanelEntry): cog.Builder<Panel> | undefined {
+  if (backend.id === "influxql") return entry.build(backend, "");
+  const exception = promqlException(COMPARE_DASHBOARD_UID, entry.title);
+  if (exception?.twin === "none") return undefined;
+  return entry.build(backend, exception === undefined ? "" : promqlNote(exception));
+}
+
+export function buildCompareDashboard(backend: Backend = INFLUXQL): Dashboard {
+  const variant = VARIANTS[backend.id];
+  const dashboard = new DashboardBuilder(variant.title)
+    .uid(variant.uid)
+    .description(`Two k6 runs side by side (A = baseline, B = candidate, Δ = B − A) ${variant.about}`)
     .tags(["k6", "agentapi", "load-test", "compare"])
     .editable()
     .tooltip(DashboardCursorSync.Crosshair)
     .time({ from: "now-7d", to: "now" })
     .links([
-      new DashboardLinkBuilder("AgentAPI load test")
+      new DashboardLinkBuilder(variant.loadTitle)
         .type(DashboardLinkType.Link)
-        .url(`/d/${DASHBOARD_UID}`)
+        .url(`/d/${variant.loadUid}`)
         .keepTime(true)
         .icon("dashboard"),
     ])
-    .variables(compareVariables());
+    .variables(compareVariables(backend));
   let id = 0;
   for (const spec of ROWS) {
-    dashboard.withRow(withId(new RowBuilder(spec.title), ++id));
-    for (const panel of spec.panels()) dashboard.withPanel(withId(panel, ++id));
+    const rowId = ++id;
+    const panels = spec.panels().flatMap((entry) => {
+      const panelId = ++id;
+      const built = entryOn(backend, entry);
+      return built === undefined ? [] : [withId(built, panelId)];
+    });
+    // A row none of whose panels the backend can draw is left out with them.
+    if (panels.length === 0) continue;
+    dashboard.withRow(withId(new RowBuilder(spec.title), rowId));
+    for (const panel of panels) dashboard.withPanel(panel);
   }
   return dashboard.build();
 }
 
 /** The committed file's exact text, as renderDashboard() writes the load dashboard. */
-export function renderCompareDashboard(): string {
-  return `${JSON.stringify(buildCompareDashboard(), null, 2)}\n`;
+export function renderCompareDashboard(backend: Backend = INFLUXQL): string {
+  return `${JSON.stringify(buildCompareDashboard(backend), null, 2)}\n`;
 }
+
+/** The PromQL compare dashboard's file text. */
+export const renderPromCompareDashboard = (): string => renderCompareDashboard(PROMQL);

@@ -9,10 +9,12 @@ import {
   type Dashboard,
   type Panel,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import { InfluxQLQueryBuilder, count, max, maxOf, mean, percentile, perSecond, sum } from "./influxql";
-import { ALL, ROLLUP_PERCENTILES, ROLLUP_WINDOW_MS, rollupOf } from "../../../tools/rollup/spec";
-import { CUSTOM, ENDPOINT_TAGGED, K6, UNSCOPED_METRICS } from "./metrics";
-import { timeseries } from "./panels";
+import { ROLLUP_WINDOW_MS, rollupOf } from "../../../tools/rollup/spec";
+import { INFLUXQL, PROMQL, type Backend, type BackendId } from "./backend";
+import { CUSTOM, K6 } from "./metrics";
+import { timeseries, type TimeseriesSpec } from "./panels";
+import { promqlException, promqlNote } from "./promql-exceptions";
+import { query, type Query, type Statistic as QueryStatistic, type TagFilter } from "./query-spec";
 import {
   baseRow,
   conditionsFor,
@@ -23,27 +25,29 @@ import {
 } from "./thresholds";
 import { variables } from "./variables";
 
+const P = (n: number): QueryStatistic => ({ kind: "percentile", n });
+const MAX: QueryStatistic = { kind: "max" };
+const MEAN: QueryStatistic = { kind: "mean" };
+const SUM: QueryStatistic = { kind: "sum" };
+const ZEROS: QueryStatistic = { kind: "zeros" };
+const PER_SECOND: QueryStatistic = { kind: "perSecond" };
+
 export const DASHBOARD_UID = "agentapi-load";
 export const DASHBOARD_TITLE = "AgentAPI load test";
+/** The same dashboard in PromQL, on the Prometheus datasource k6's prometheus-rw output writes to. */
+export const PROM_DASHBOARD_UID = "agentapi-load-prometheus";
+export const PROM_DASHBOARD_TITLE = "AgentAPI load test (Prometheus)";
 
 /** A query on one metric, already narrowed by the variables that apply to that metric's tags. */
-function scoped(refId: string, metric: string): InfluxQLQueryBuilder {
-  const query = new InfluxQLQueryBuilder(refId).from(metric);
-  if (!UNSCOPED_METRICS.has(metric)) query.whereVariable("scenario");
-  if (ENDPOINT_TAGGED.has(metric)) query.whereVariable("endpoint");
-  return query;
-}
+const scoped = (metric: string): Query => query(metric);
 
 const PERCENTILES = [50, 95, 99] as const;
 
-/** Legend = the select's AS name ("p95", "VUs"), instead of Grafana's default "<measurement>.<column>". */
-const COLUMN_LEGEND = "$col";
-
 /** p50/p95/p99 of a trend in one query, one series each. */
-function percentiles(metric: string): InfluxQLQueryBuilder {
-  const query = scoped("A", metric);
-  for (const p of PERCENTILES) query.select(percentile(p), `p${p}`);
-  return query.alias(COLUMN_LEGEND);
+function percentiles(metric: string): Query {
+  const q = scoped(metric);
+  for (const p of PERCENTILES) q.select(P(p), `p${p}`);
+  return q;
 }
 
 /** Limits declared on percentiles of this metric (the only statistics a percentile panel can show against). */
@@ -81,68 +85,52 @@ function topologyNote(metric: string, tags?: Record<string, string>): string {
   );
 }
 
-function loadRow(): cog.Builder<Panel>[] {
+function loadRow(): TimeseriesSpec[] {
   return [
-    timeseries({
+    {
       title: "Virtual users",
       description: "Active k6 VUs across all scenarios (k6's vus gauge).",
       unit: "short",
       width: 6,
-      targets: [scoped("A", K6.vus).select(max(), "VUs").alias(COLUMN_LEGEND)],
-    }),
-    timeseries({
+      queries: [scoped(K6.vus).select(MAX, "VUs")],
+    },
+    {
       title: "Concurrent users",
       description:
         "Active VUs on the k6 instance as the journeys sample it at each iteration start (concurrent_users).",
       unit: "short",
       width: 6,
-      targets: [scoped("A", CUSTOM.concurrentUsers).select(max(), "users").alias(COLUMN_LEGEND)],
-    }),
-    timeseries({
+      queries: [scoped(CUSTOM.concurrentUsers).select(MAX, "users")],
+    },
+    {
       title: "Requests per second",
       description: "HTTP requests per second (http_reqs), stacked by scenario.",
       unit: "reqps",
       width: 6,
       stacked: true,
-      targets: [
-        scoped("A", K6.httpReqs).select(perSecond(), "rps").groupByTag("scenario").fill("0").alias("$tag_scenario"),
-      ],
-    }),
-    timeseries({
+      queries: [scoped(K6.httpReqs).select(PER_SECOND, "rps").groupBy("scenario").fillZero()],
+    },
+    {
       title: "Iterations per second",
       description: "Completed journey iterations per second (iterations), per scenario.",
       unit: "short",
       width: 6,
-      targets: [
-        scoped("A", K6.iterations)
-          .select(perSecond(), "iterations")
-          .groupByTag("scenario")
-          .fill("0")
-          .alias("$tag_scenario"),
-      ],
-    }),
-    timeseries({
+      queries: [scoped(K6.iterations).select(PER_SECOND, "iterations").groupBy("scenario").fillZero()],
+    },
+    {
       title: "Journey requests per second",
       description: "Requests counted by the journeys themselves (total_requests), per scenario.",
       unit: "reqps",
       width: 12,
-      targets: [
-        scoped("A", CUSTOM.totalRequests)
-          .select(perSecond(), "rps")
-          .groupByTag("scenario")
-          .fill("0")
-          .alias("$tag_scenario"),
-      ],
-    }),
-    timeseries({
+      queries: [scoped(CUSTOM.totalRequests).select(PER_SECOND, "rps").groupBy("scenario").fillZero()],
+    },
+    {
       title: "Iteration duration p95",
       description: "How long one journey iteration takes (iteration_duration p95), per scenario.",
       unit: "ms",
       width: 12,
-      targets: [
-        scoped("A", K6.iterationDuration).select(percentile(95), "p95").groupByTag("scenario").alias("$tag_scenario"),
-      ],
-    }),
+      queries: [scoped(K6.iterationDuration).select(P(95), "p95").groupBy("scenario")],
+    },
   ];
 }
 
@@ -152,7 +140,7 @@ function tagText(tags: Record<string, string>): string {
   return entries.length === 0 ? "" : `{${entries.map(([k, v]) => `${k}:${v}`).join(",")}}`;
 }
 
-function perTagLatencyPanels(tagKey: "endpoint" | "scenario"): cog.Builder<Panel>[] {
+function perTagLatencyPanels(tagKey: "endpoint" | "scenario"): TimeseriesSpec[] {
   return rowsTaggedBy(K6.httpReqDuration, tagKey).map(({ tagValue, conditions, otherTags }) => {
     const limits = conditions.filter((c) => c.statistic.startsWith("p("));
     const shown = [...new Set([95, ...limits.map(percentileOf)])].sort((a, b) => a - b);
@@ -165,18 +153,19 @@ function perTagLatencyPanels(tagKey: "endpoint" | "scenario"): cog.Builder<Panel
       if (rollup.where[key] !== value)
         throw new Error(`${tagKey}=${tagValue}: the rollup does not keep ${key}=${value}`);
     }
-    return timeseries({
+    return {
       title: `${tagKey === "endpoint" ? "Endpoint" : "Scenario"} ${tagValue}: latency vs threshold`,
-      description: `http_req_duration${tagText({ [tagKey]: tagValue, ...otherTags })} against its k6 thresholds (${conditions
-        .map((c) => `${c.statistic}${c.operator}${c.limit}`)
-        .join(", ")}).${ROLLUP_NOTE}${topologyNote(K6.httpReqDuration, { [tagKey]: tagValue, ...otherTags })}`,
+      description: (b) =>
+        `http_req_duration${tagText({ [tagKey]: tagValue, ...otherTags })} against its k6 thresholds (${conditions
+          .map((c) => `${c.statistic}${c.operator}${c.limit}`)
+          .join(", ")}).${ROLLUP_NOTE(b)}${topologyNote(K6.httpReqDuration, { [tagKey]: tagValue, ...otherTags })}`,
       unit: "ms",
       width: 6,
       height: 7,
       limits,
       // The fixed tag replaces the variable of the same name; the other variable still narrows the panel.
-      targets: [rolledUp(K6.httpReqDuration, shown, undefined, { [tagKey]: tagValue })],
-    });
+      queries: [rolledUp(K6.httpReqDuration, shown, undefined, { [tagKey]: tagValue })],
+    };
   });
 }
 
@@ -195,26 +184,32 @@ function rolledUp(
   percentiles: readonly number[],
   by?: "endpoint" | "scenario",
   fixed: Partial<Record<"endpoint" | "scenario", string>> = {},
-): InfluxQLQueryBuilder {
-  const query = new InfluxQLQueryBuilder("A").from(rollupOf(metric).measurement);
-  for (const p of percentiles) {
-    if (!(ROLLUP_PERCENTILES as readonly number[]).includes(p)) throw new Error(`the rollup keeps no p${p} (spec.ts)`);
-    query.select(maxOf(`p${p}`), `p${p}`);
-  }
-  for (const tag of ["scenario", "endpoint"] as const) {
+): Query {
+  const filters: TagFilter[] = (["scenario", "endpoint"] as const).map((tag) => {
     const value = fixed[tag];
-    if (value !== undefined) query.whereTag(tag, value);
-    else if (tag === by) query.whereTagNot(tag, ALL).whereVariable(tag).groupByTag(tag);
-    else query.whereVariableText(tag);
-  }
-  return query.alias(by === undefined ? COLUMN_LEGEND : `$tag_${by}`);
+    return value === undefined ? { tag, variable: tag } : { tag, op: "=", value };
+  });
+  // What the rollup keeps (kind:call): PromQL reads the raw histogram, so it filters on it itself.
+  for (const [tag, value] of Object.entries(rollupOf(metric).where)) filters.push({ tag, op: "=", value });
+  const q = query(metric, filters).rollup();
+  for (const p of percentiles) q.select(P(p), `p${p}`);
+  if (by !== undefined) q.groupBy(by);
+  return q;
 }
 
-const ROLLUP_NOTE =
-  ` Read from the rollup (tools/rollup: ${ROLLUP_WINDOW_MS / 1000} s windows; the stack's \`rollup\` service updates ` +
-  `them every 5 s, late samples included). No data for a run the rollup did not see: npm run rollup -- --testid <id>.`;
+const ROLLUP_NOTES: Readonly<Record<BackendId, string>> = {
+  influxql:
+    ` Read from the rollup (tools/rollup: ${ROLLUP_WINDOW_MS / 1000} s windows; the stack's \`rollup\` service updates ` +
+    `them every 5 s, late samples included). No data for a run the rollup did not see: npm run rollup -- --testid <id>.`,
+  promql:
+    " Read from k6's native histogram directly: histogram_quantile over what it gained in each interval (exact to " +
+    "one bucket: < 9.05 % above, < 8.3 % below), at the same cost whatever the run's length.",
+};
 
-function latencyRow(): cog.Builder<Panel>[] {
+/** How the panel reads the whole run's latency, in the backend's words. */
+const ROLLUP_NOTE = (backend: BackendId): string => ROLLUP_NOTES[backend];
+
+function latencyRow(): TimeseriesSpec[] {
   // The run-wide latency row may fix a tag (kind:call leaves GET /events streams out); the panels that draw its
   // limits plot exactly what it judges — and the rollup of http_req_duration keeps exactly those tags (tested).
   const overall = baseRow(K6.httpReqDuration);
@@ -224,38 +219,41 @@ function latencyRow(): cog.Builder<Panel>[] {
   const scope = filtered === "" ? "" : ` (${filtered}, as its threshold)`;
   const variants = topologyNote(K6.httpReqDuration, overall.tags);
   return [
-    timeseries({
+    {
       title: "HTTP latency p50 / p95 / p99",
-      description: `http_req_duration${filtered} percentiles with the overall k6 thresholds as dashed lines.${ROLLUP_NOTE}${variants}`,
+      description: (b) =>
+        `http_req_duration${filtered} percentiles with the overall k6 thresholds as dashed lines.${ROLLUP_NOTE(b)}${variants}`,
       unit: "ms",
       limits: overallLimits,
-      targets: [rolledUp(K6.httpReqDuration, PERCENTILES)],
-    }),
-    timeseries({
+      queries: [rolledUp(K6.httpReqDuration, PERCENTILES)],
+    },
+    {
       title: "Server wait p95 by endpoint",
-      description: `Time to first byte (http_req_waiting p95) per endpoint.${ROLLUP_NOTE}`,
+      description: (b) => `Time to first byte (http_req_waiting p95) per endpoint.${ROLLUP_NOTE(b)}`,
       unit: "ms",
-      targets: [rolledUp(K6.httpReqWaiting, [95], "endpoint")],
-    }),
-    timeseries({
+      queries: [rolledUp(K6.httpReqWaiting, [95], "endpoint")],
+    },
+    {
       title: "p95 by endpoint",
-      description: `http_req_duration${scope} p95 per endpoint; the dashed line is the overall p95 threshold.${ROLLUP_NOTE}${variants}`,
+      description: (b) =>
+        `http_req_duration${scope} p95 per endpoint; the dashed line is the overall p95 threshold.${ROLLUP_NOTE(b)}${variants}`,
       unit: "ms",
       limits: overallP95,
-      targets: [rolledUp(K6.httpReqDuration, [95], "endpoint")],
-    }),
-    timeseries({
+      queries: [rolledUp(K6.httpReqDuration, [95], "endpoint")],
+    },
+    {
       title: "p95 by scenario",
-      description: `http_req_duration${scope} p95 per scenario; the dashed line is the overall p95 threshold.${ROLLUP_NOTE}${variants}`,
+      description: (b) =>
+        `http_req_duration${scope} p95 per scenario; the dashed line is the overall p95 threshold.${ROLLUP_NOTE(b)}${variants}`,
       unit: "ms",
       limits: overallP95,
-      targets: [rolledUp(K6.httpReqDuration, [95], "scenario")],
-    }),
+      queries: [rolledUp(K6.httpReqDuration, [95], "scenario")],
+    },
   ];
 }
 
 /** One small panel per per-endpoint and per-scenario latency threshold; in a collapsed row (queried when opened). */
-function latencyThresholdsRow(): cog.Builder<Panel>[] {
+function latencyThresholdsRow(): TimeseriesSpec[] {
   return [...perTagLatencyPanels("endpoint"), ...perTagLatencyPanels("scenario")];
 }
 
@@ -272,8 +270,8 @@ function countPanel(
   metric: string,
   by: "scenario" | "endpoint" | "reason",
   width = 8,
-): cog.Builder<Panel> {
-  return timeseries({
+): TimeseriesSpec {
+  return {
     title,
     description: `${description}${topologyNote(metric)}`,
     unit: "short",
@@ -283,8 +281,8 @@ function countPanel(
     noValue: COUNTER_NO_VALUE,
     // A run-wide `count<N` limit: one interval reaching N already breaches it.
     limits: conditionsFor(metric, undefined, ["count"]),
-    targets: [scoped("A", metric).select(sum(), "count").groupByTag(by).fill("0").alias(`$tag_${by}`)],
-  });
+    queries: [scoped(metric).select(SUM, "count").groupBy(by).fillZero()],
+  };
 }
 
 /** A counter per second, one series per value of `by` (or one series), 0 where nothing happened. */
@@ -295,55 +293,49 @@ function ratePanel(
   by: "scenario" | "observed_by" | undefined,
   column = "per second",
   width = 8,
-): cog.Builder<Panel> {
-  const query = scoped("A", metric).select(perSecond(), column);
-  if (by !== undefined) query.groupByTag(by);
-  return timeseries({
+): TimeseriesSpec {
+  const q = scoped(metric).select(PER_SECOND, column);
+  if (by !== undefined) q.groupBy(by);
+  return {
     title,
     description,
     unit: "short",
     width,
     min: 0,
     noValue: COUNTER_NO_VALUE,
-    targets: [query.fill("0").alias(by === undefined ? COLUMN_LEGEND : `$tag_${by}`)],
-  });
+    queries: [q.fillZero()],
+  };
 }
 
-function errorsRow(): cog.Builder<Panel>[] {
+function errorsRow(): TimeseriesSpec[] {
   return [
-    timeseries({
+    {
       title: "Failed request rate",
       description: `Share of failed HTTP requests (http_req_failed) per scenario, with the k6 error-rate threshold.${topologyNote(K6.httpReqFailed)}`,
       unit: "percentunit",
       width: 8,
       min: 0,
       limits: conditionsFor(K6.httpReqFailed, undefined, ["rate"]),
-      targets: [scoped("A", K6.httpReqFailed).select(mean(), "failed").groupByTag("scenario").alias("$tag_scenario")],
-    }),
-    timeseries({
+      queries: [scoped(K6.httpReqFailed).select(MEAN, "failed").groupBy("scenario")],
+    },
+    {
       title: "Requests by status",
       description: "HTTP requests per interval by response status (0 = no response).",
       unit: "short",
       width: 8,
       style: "bars",
       stacked: true,
-      targets: [scoped("A", K6.httpReqs).select(sum(), "requests").groupByTag("status").fill("0").alias("$tag_status")],
-    }),
-    timeseries({
+      queries: [scoped(K6.httpReqs).select(SUM, "requests").groupBy("status").fillZero()],
+    },
+    {
       title: "Failed checks",
       description: "Checks that failed per interval (checks samples are 1 = pass, 0 = fail), per scenario.",
       unit: "short",
       width: 8,
       style: "bars",
       stacked: true,
-      targets: [
-        scoped("A", K6.checks)
-          .select(`${count()} - ${sum()}`, "failed")
-          .groupByTag("scenario")
-          .fill("0")
-          .alias("$tag_scenario"),
-      ],
-    }),
+      queries: [scoped(K6.checks).select(ZEROS, "failed").groupBy("scenario").fillZero()],
+    },
     countPanel(
       "Timeouts",
       "Requests that hit the client timeout and SSE streams without their initial state (timeout_count), by endpoint.",
@@ -366,19 +358,19 @@ function errorsRow(): cog.Builder<Panel>[] {
   ];
 }
 
-function durationPanel(title: string, metric: string): cog.Builder<Panel> {
-  return timeseries({
+function durationPanel(title: string, metric: string): TimeseriesSpec {
+  return {
     title,
     description: `${metric} p50/p95/p99 with its k6 thresholds.${topologyNote(metric)}`,
     unit: "ms",
     width: 6,
     limits: percentileLimits(metric),
-    targets: [percentiles(metric)],
-  });
+    queries: [percentiles(metric)],
+  };
 }
 
-function successPanel(title: string, metric: string): cog.Builder<Panel> {
-  return timeseries({
+function successPanel(title: string, metric: string): TimeseriesSpec {
+  return {
     title,
     description: `${metric} per scenario with its k6 threshold.${topologyNote(metric)}`,
     unit: "percentunit",
@@ -386,11 +378,11 @@ function successPanel(title: string, metric: string): cog.Builder<Panel> {
     min: 0,
     max: 1,
     limits: conditionsFor(metric, undefined, ["rate"]),
-    targets: [scoped("A", metric).select(mean(), "success").groupByTag("scenario").alias("$tag_scenario")],
-  });
+    queries: [scoped(metric).select(MEAN, "success").groupBy("scenario")],
+  };
 }
 
-function journeysRow(): cog.Builder<Panel>[] {
+function journeysRow(): TimeseriesSpec[] {
   return [
     durationPanel("Authentication duration", CUSTOM.authDuration),
     durationPanel("MCP connection duration", CUSTOM.mcpConnectionDuration),
@@ -407,19 +399,19 @@ const FLEET_WIDE =
   "Fleet-wide: samples carry no per-agent tag (hundreds of agents would make as many series), so no panel is per agent.";
 
 /** The agent turn as its user feels it (agent_conversation) and the watchers' streams (event_watchers). */
-function agentsRow(): cog.Builder<Panel>[] {
-  const firstOutput = scoped("A", CUSTOM.agentFirstOutput);
-  for (const p of [50, 95] as const) firstOutput.select(percentile(p), `p${p}`);
+function agentsRow(): TimeseriesSpec[] {
+  const firstOutput = scoped(CUSTOM.agentFirstOutput);
+  for (const p of [50, 95] as const) firstOutput.select(P(p), `p${p}`);
   return [
-    timeseries({
+    {
       title: "Agent turn duration p50 / p95 / p99",
       description: `An accepted prompt, from POST /message sent → the agent back to stable (agent_turn_duration; ACP: → the POST's answer, which comes when the turn is over), with its k6 thresholds.${topologyNote(CUSTOM.agentTurnDuration)} ${FLEET_WIDE}`,
       unit: "ms",
       width: 8,
       limits: percentileLimits(CUSTOM.agentTurnDuration),
-      targets: [percentiles(CUSTOM.agentTurnDuration)],
-    }),
-    timeseries({
+      queries: [percentiles(CUSTOM.agentTurnDuration)],
+    },
+    {
       title: "Agent first output p50 / p95 by observed_by",
       description:
         "An accepted prompt, from POST /message sent → the first agent message_update after it (agent_first_output), seen on " +
@@ -427,8 +419,8 @@ function agentsRow(): cog.Builder<Panel>[] {
       unit: "ms",
       width: 8,
       limits: percentileLimits(CUSTOM.agentFirstOutput),
-      targets: [firstOutput.groupByTag("observed_by").alias("$tag_observed_by $col")],
-    }),
+      queries: [firstOutput.groupBy("observed_by")],
+    },
     ratePanel(
       "Agent turns per second",
       `Prompts the agents accepted and answered (agent_turns), per second across the fleet. ${FLEET_WIDE}`,
@@ -457,7 +449,7 @@ function agentsRow(): cog.Builder<Panel>[] {
       CUSTOM.watcherEvents,
       "observed_by",
     ),
-    timeseries({
+    {
       title: "SSE delivery lag p95",
       description:
         "Receive time − the event's message time for live message_update events (sse_delivery_lag p95), by " +
@@ -465,13 +457,8 @@ function agentsRow(): cog.Builder<Panel>[] {
       unit: "ms",
       width: 12,
       limits: percentileLimits(CUSTOM.sseDeliveryLag, undefined, ["p(95)"]),
-      targets: [
-        scoped("A", CUSTOM.sseDeliveryLag)
-          .select(percentile(95), "p95")
-          .groupByTag("observed_by")
-          .alias("$tag_observed_by"),
-      ],
-    }),
+      queries: [scoped(CUSTOM.sseDeliveryLag).select(P(95), "p95").groupBy("observed_by")],
+    },
     countPanel(
       "Watcher streams dropped",
       "Watcher /events streams that ended before the watch did (sse_streams_dropped), by scenario; the Outages row " +
@@ -480,7 +467,7 @@ function agentsRow(): cog.Builder<Panel>[] {
       "scenario",
       12,
     ),
-    timeseries({
+    {
       title: "Idle status read p95",
       description:
         "GET /status answers that said stable (idle_status_duration p95): upstream's send ends with the agent " +
@@ -492,9 +479,9 @@ function agentsRow(): cog.Builder<Panel>[] {
       unit: "ms",
       width: 12,
       limits: percentileLimits(CUSTOM.idleStatusDuration, undefined, ["p(95)"]),
-      targets: [scoped("A", CUSTOM.idleStatusDuration).select(percentile(95), "p95").alias(COLUMN_LEGEND)],
-    }),
-    timeseries({
+      queries: [scoped(CUSTOM.idleStatusDuration).select(P(95), "p95")],
+    },
+    {
       title: "Prompts sent / withheld",
       description:
         "User prompts the journeys sent (prompts_sent: POST /message type user, whatever the answer — accepted or " +
@@ -507,11 +494,11 @@ function agentsRow(): cog.Builder<Panel>[] {
       stacked: true,
       noValue: COUNTER_NO_VALUE,
       legendCalcs: COUNTER_TOTALS,
-      targets: [
-        scoped("A", CUSTOM.promptsSent).select(sum(), "sent").fill("0").alias(COLUMN_LEGEND),
-        scoped("B", CUSTOM.promptsWithheld).select(sum(), "withheld").fill("0").alias(COLUMN_LEGEND),
+      queries: [
+        scoped(CUSTOM.promptsSent).select(SUM, "sent").fillZero(),
+        scoped(CUSTOM.promptsWithheld).select(SUM, "withheld").fillZero(),
       ],
-    }),
+    },
   ];
 }
 
@@ -522,9 +509,9 @@ const COUNTER_TOTALS = ["sum", "max"];
  * A restart of the agent servers (an upgrade, a workspace restart), as the VUs see it. Each VU watches its own agent
  * (k6/src/agent-health.ts); nothing is per agent (no agent tag), so the panels are fleet-wide.
  */
-function outagesRow(): cog.Builder<Panel>[] {
+function outagesRow(): TimeseriesSpec[] {
   return [
-    timeseries({
+    {
       title: "Connection failures by cause",
       description:
         "Requests that got no HTTP response at all, per interval by cause (connection_failures{cause}: refused, " +
@@ -539,16 +526,11 @@ function outagesRow(): cog.Builder<Panel>[] {
       stacked: true,
       noValue: COUNTER_NO_VALUE,
       legendCalcs: COUNTER_TOTALS,
-      targets: [
-        scoped("A", CUSTOM.connectionFailures)
-          .whereTagNot("cause", "")
-          .select(sum(), "count")
-          .groupByTag("cause")
-          .fill("0")
-          .alias("$tag_cause"),
+      queries: [
+        scoped(CUSTOM.connectionFailures).whereNot("cause", "").select(SUM, "count").groupBy("cause").fillZero(),
       ],
-    }),
-    timeseries({
+    },
+    {
       title: "Agent recovery time max / p95",
       description:
         "Per outage and VU, from the VU's first failed request to its own agent (no answer, or a gateway's " +
@@ -559,11 +541,9 @@ function outagesRow(): cog.Builder<Panel>[] {
       unit: "ms",
       width: 6,
       min: 0,
-      targets: [
-        scoped("A", CUSTOM.agentRecoveryTime).select(max(), "max").select(percentile(95), "p95").alias(COLUMN_LEGEND),
-      ],
-    }),
-    timeseries({
+      queries: [scoped(CUSTOM.agentRecoveryTime).select(MAX, "max").select(P(95), "p95")],
+    },
+    {
       title: "Messages lost",
       description:
         "Messages a VU had seen before an outage that are missing or changed after it (agent_history_lost), per " +
@@ -575,9 +555,9 @@ function outagesRow(): cog.Builder<Panel>[] {
       style: "bars",
       noValue: COUNTER_NO_VALUE,
       legendCalcs: COUNTER_TOTALS,
-      targets: [scoped("A", CUSTOM.agentHistoryLost).select(sum(), "lost").fill("0").alias(COLUMN_LEGEND)],
-    }),
-    timeseries({
+      queries: [scoped(CUSTOM.agentHistoryLost).select(SUM, "lost").fillZero()],
+    },
+    {
       title: "Streams dropped and turns lost",
       description:
         "Watcher /events streams that ended before the watch did, by reason (sse_streams_dropped: server_closed — " +
@@ -592,39 +572,25 @@ function outagesRow(): cog.Builder<Panel>[] {
       stacked: true,
       noValue: COUNTER_NO_VALUE,
       legendCalcs: COUNTER_TOTALS,
-      targets: [
-        scoped("A", CUSTOM.sseStreamsDropped)
-          .select(sum(), "count")
-          .groupByTag("reason")
-          .fill("0")
-          .alias("$tag_reason"),
-        scoped("B", CUSTOM.agentTurnFailures)
-          .whereTag("reason", "stream_lost")
-          .select(sum(), "turns lost")
-          .fill("0")
-          .alias(COLUMN_LEGEND),
+      queries: [
+        scoped(CUSTOM.sseStreamsDropped).select(SUM, "count").groupBy("reason").fillZero(),
+        scoped(CUSTOM.agentTurnFailures).where("reason", "stream_lost").select(SUM, "turns lost").fillZero(),
       ],
-    }),
+    },
   ];
 }
 
-function mcpOauthRow(): cog.Builder<Panel>[] {
+function mcpOauthRow(): TimeseriesSpec[] {
   return [
-    timeseries({
+    {
       title: "Active MCP connections: sessions opened / closed",
       description:
         "active_connections is a per-VU gauge (1 after a VU opens its MCP session, 0 after it closes it). InfluxDB " +
         "does not keep the VU, so the panel counts those reports per interval: opened (1s) and closed (0s).",
       unit: "short",
       style: "bars",
-      targets: [
-        scoped("A", CUSTOM.activeConnections)
-          .select(sum(), "opened")
-          .select(`${count()} - ${sum()}`, "closed")
-          .fill("0")
-          .alias(COLUMN_LEGEND),
-      ],
-    }),
+      queries: [scoped(CUSTOM.activeConnections).select(SUM, "opened").select(ZEROS, "closed").fillZero()],
+    },
     countPanel(
       "Token refreshes",
       "OAuth token refreshes (token_refresh_count).",
@@ -635,22 +601,22 @@ function mcpOauthRow(): cog.Builder<Panel>[] {
   ];
 }
 
-function sseRow(): cog.Builder<Panel>[] {
+function sseRow(): TimeseriesSpec[] {
   return [
-    timeseries({
+    {
       title: "SSE time to first event",
       description: "From opening GET /events to the first event (sse_time_to_first_event).",
       unit: "ms",
       width: 24,
       limits: percentileLimits(CUSTOM.sseTimeToFirstEvent),
-      targets: [percentiles(CUSTOM.sseTimeToFirstEvent)],
-    }),
+      queries: [percentiles(CUSTOM.sseTimeToFirstEvent)],
+    },
   ];
 }
 
 interface RowSpec {
   title: string;
-  panels: () => cog.Builder<Panel>[];
+  panels: () => TimeseriesSpec[];
   collapsed?: boolean;
 }
 
@@ -678,35 +644,81 @@ export function withId<T extends { id?: number }>(builder: cog.Builder<T>, id: n
   };
 }
 
-export function buildDashboard(): Dashboard {
-  const dashboard = new DashboardBuilder(DASHBOARD_TITLE)
-    .uid(DASHBOARD_UID)
-    .description("k6 load test of AgentAPI (InfluxQL on the k6 bucket). Pick the run with the Test run variable.")
+/** Each backend's variant of the dashboard: uid, title, and how its description names the source. */
+const VARIANTS: Readonly<Record<BackendId, { uid: string; title: string; source: string }>> = {
+  influxql: { uid: DASHBOARD_UID, title: DASHBOARD_TITLE, source: "InfluxQL on the k6 bucket" },
+  promql: {
+    uid: PROM_DASHBOARD_UID,
+    title: PROM_DASHBOARD_TITLE,
+    source: "PromQL on k6's prometheus-rw output, native histograms",
+  },
+};
+
+/**
+ * The panels of one row on a backend, each with the id it has on every backend: a panel the backend cannot show
+ * (promql-exceptions.ts) is left out and its id is not reused, so `?viewPanel=<id>` names the same panel on both.
+ */
+export function rowPanels(
+  backend: Backend,
+  dashboardUid: string,
+  specs: readonly TimeseriesSpec[],
+  nextId: () => number,
+): cog.Builder<Panel>[] {
+  return specs.flatMap((spec) => {
+    const id = nextId();
+    const shown = forBackend(backend, dashboardUid, spec);
+    return shown === undefined ? [] : [withId(timeseries(shown, backend), id)];
+  });
+}
+
+/** The spec as the backend shows it: unchanged, with a note on how its twin differs, or undefined (no twin). */
+export function forBackend(backend: Backend, dashboardUid: string, spec: TimeseriesSpec): TimeseriesSpec | undefined {
+  if (backend.id !== "promql") return spec;
+  const exception = promqlException(dashboardUid, spec.title);
+  if (exception === undefined) return spec;
+  if (exception.twin === "none") return undefined;
+  const description = spec.description;
+  return {
+    ...spec,
+    description: (b) => `${typeof description === "string" ? description : description(b)}${promqlNote(exception)}`,
+  };
+}
+
+export function buildDashboard(backend: Backend = INFLUXQL): Dashboard {
+  const variant = VARIANTS[backend.id];
+  const dashboard = new DashboardBuilder(variant.title)
+    .uid(variant.uid)
+    .description(`k6 load test of AgentAPI (${variant.source}). Pick the run with the Test run variable.`)
     .tags(["k6", "agentapi", "load-test"])
     .editable()
     .tooltip(DashboardCursorSync.Crosshair)
     .time({ from: "now-30m", to: "now" })
     .refresh("5s")
     .timepicker(new TimePickerBuilder().refreshIntervals(["5s", "10s", "30s", "1m", "5m"]))
-    .variables(variables());
+    .variables(variables(backend));
   // An open row's panels follow it at the top level (Grafana drops panels nested in an open row); a collapsed
   // row carries its panels inside it.
   let id = 0;
+  const nextId = (): number => ++id;
   for (const spec of ROWS) {
     const row = new RowBuilder(spec.title).collapsed(spec.collapsed === true);
-    const rowId = ++id;
+    const rowId = nextId();
+    const panels = rowPanels(backend, DASHBOARD_UID, spec.panels(), nextId);
     if (spec.collapsed) {
-      for (const panel of spec.panels()) row.withPanel(withId(panel, ++id));
+      for (const panel of panels) row.withPanel(panel);
       dashboard.withRow(withId(row, rowId));
     } else {
       dashboard.withRow(withId(row, rowId));
-      for (const panel of spec.panels()) dashboard.withPanel(withId(panel, ++id));
+      for (const panel of panels) dashboard.withPanel(panel);
     }
   }
   return dashboard.build();
 }
 
 /** The committed file's exact text: stable key order from the builders, two-space indent, final newline. */
-export function renderDashboard(): string {
-  return `${JSON.stringify(buildDashboard(), null, 2)}\n`;
+export function renderDashboard(backend: Backend = INFLUXQL): string {
+  return `${JSON.stringify(buildDashboard(backend), null, 2)}\n`;
 }
+
+/** The PromQL dashboard's file text. */
+export const renderPromDashboard = (): string => renderDashboard(PROMQL);

@@ -3,9 +3,14 @@
 // `--out <file>` writes or checks one dashboard at another path: the load dashboard, or the one `--dashboard` names.
 import { readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
-import { COMPARE_DASHBOARD_UID, renderCompareDashboard } from "./compare";
-import { DASHBOARD_UID, renderDashboard } from "./dashboard";
-import { COMPARE_DASHBOARD_FILE, DASHBOARD_FILE } from "./paths";
+import {
+  COMPARE_DASHBOARD_UID,
+  PROM_COMPARE_DASHBOARD_UID,
+  renderCompareDashboard,
+  renderPromCompareDashboard,
+} from "./compare";
+import { DASHBOARD_UID, PROM_DASHBOARD_UID, renderDashboard, renderPromDashboard } from "./dashboard";
+import { COMPARE_DASHBOARD_FILE, DASHBOARD_FILE, PROM_COMPARE_DASHBOARD_FILE, PROM_DASHBOARD_FILE } from "./paths";
 
 const USAGE = "usage: npm run dashboards [-- --check] [--dashboard <uid>] [--out <file>]";
 
@@ -16,8 +21,10 @@ interface Target {
 }
 
 const DASHBOARDS: readonly Target[] = [
-  { uid: DASHBOARD_UID, file: DASHBOARD_FILE, render: renderDashboard },
-  { uid: COMPARE_DASHBOARD_UID, file: COMPARE_DASHBOARD_FILE, render: renderCompareDashboard },
+  { uid: DASHBOARD_UID, file: DASHBOARD_FILE, render: () => renderDashboard() },
+  { uid: COMPARE_DASHBOARD_UID, file: COMPARE_DASHBOARD_FILE, render: () => renderCompareDashboard() },
+  { uid: PROM_DASHBOARD_UID, file: PROM_DASHBOARD_FILE, render: renderPromDashboard },
+  { uid: PROM_COMPARE_DASHBOARD_UID, file: PROM_COMPARE_DASHBOARD_FILE, render: renderPromCompareDashboard },
 ];
 
 interface Options {

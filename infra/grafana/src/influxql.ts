@@ -5,7 +5,9 @@
 // builder itself and cannot be left out, so no panel can ever mix runs.
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import type * as common from "@grafana/grafana-foundation-sdk/common";
+import { ALL as ROLLUP_ALL, ROLLUP_PERCENTILES, ROLLUP_TAGS, rollupOf } from "../../../tools/rollup/spec";
 import { INFLUX_DATASOURCE } from "./datasource";
+import { legendOf, type Legend, type QuerySpec, type Statistic, type TagFilter } from "./query-spec";
 
 /** The target JSON Grafana's InfluxDB datasource reads in InfluxQL mode with a raw query. */
 export interface InfluxQLQuery extends cog.Dataquery {
@@ -154,4 +156,93 @@ export class InfluxQLQueryBuilder implements cog.Builder<cog.Dataquery> {
     if (this.legend !== undefined) query.alias = this.legend;
     return query;
   }
+}
+
+// ---- The InfluxQL renderer of backend-neutral query specs (query-spec.ts) ----
+
+/** The InfluxQL expression of one statistic over k6's `value` field. */
+export function influxStatistic(stat: Statistic): string {
+  switch (stat.kind) {
+    case "percentile":
+      return percentile(stat.n);
+    case "zeros":
+      return `${count()} - ${sum()}`;
+    case "perSecond":
+      return perSecond();
+    default:
+      return aggregate({ fn: stat.kind });
+  }
+}
+
+/** `$col`, `$tag_<key>` or `$tag_<key> $col`: the alias Grafana's InfluxDB datasource expands for a legend. */
+export function influxLegend(legend: Legend): string {
+  switch (legend.kind) {
+    case "column":
+      return "$col";
+    case "tag":
+      return `$tag_${legend.tag}`;
+    case "tagColumn":
+      return `$tag_${legend.tag} $col`;
+  }
+}
+
+function applyFilter(query: InfluxQLQueryBuilder, filter: TagFilter): void {
+  if ("variable" in filter) {
+    if (filter.single === true) throw new Error(`single-value filters are the builder's own ($testid): ${filter.tag}`);
+    query.whereVariable(filter.variable, filter.tag);
+  } else if (filter.op === "=") query.whereTag(filter.tag, filter.value);
+  else query.whereTagNot(filter.tag, filter.value);
+}
+
+/**
+ * The rollup's rows (tools/rollup/spec.ts): per 10 s window, the percentiles of the raw samples of that window and
+ * selection. A rollup row is tagged with a value or "All" for each of scenario and endpoint, so: a fixed value is
+ * that row, a tag the panel breaks down by is every row but "All", and a variable is the row `${var:text}` names
+ * (the selected value or "All"). The rollup's own fixed tags (kind:call) are already applied by the rollup.
+ */
+function influxRollup(spec: QuerySpec, refId: string): InfluxQLQueryBuilder {
+  const rollup = rollupOf(spec.metric);
+  const query = new InfluxQLQueryBuilder(refId).from(rollup.measurement);
+  for (const { stat, as } of spec.select) {
+    if (stat.kind !== "percentile" || !(ROLLUP_PERCENTILES as readonly number[]).includes(stat.n))
+      throw new Error(`the rollup keeps no ${as} of ${spec.metric} (spec.ts)`);
+    query.select(maxOf(`p${stat.n}`), as);
+  }
+  const rollupTags: readonly string[] = ROLLUP_TAGS;
+  for (const filter of spec.filters) {
+    if (rollupTags.includes(filter.tag)) continue;
+    if ("variable" in filter || filter.op !== "=" || rollup.where[filter.tag] !== filter.value)
+      throw new Error(`${spec.metric}: the rollup does not keep ${filter.tag} ${JSON.stringify(filter)}`);
+  }
+  for (const [tag, value] of Object.entries(rollup.where)) {
+    if (!spec.filters.some((f) => f.tag === tag && "op" in f && f.op === "=" && f.value === value))
+      throw new Error(`${spec.metric}: the rollup holds ${tag}=${value} only; the spec must say so`);
+  }
+  for (const tag of spec.groupBy) {
+    if (!rollupTags.includes(tag)) throw new Error(`${spec.metric}: the rollup has no rows by ${tag}`);
+  }
+  for (const tag of ROLLUP_TAGS) {
+    const fixed = spec.filters.find((f) => f.tag === tag && "op" in f);
+    const variable = spec.filters.find((f) => f.tag === tag && "variable" in f);
+    if (fixed !== undefined && "op" in fixed) {
+      if (fixed.op !== "=") throw new Error(`${spec.metric}: the rollup has no rows for ${tag} ${fixed.op}`);
+      query.whereTag(tag, fixed.value);
+    } else if (variable === undefined || !("variable" in variable)) {
+      throw new Error(`${spec.metric}: a rollup query fixes ${tag} or filters it by a variable`);
+    } else if (spec.groupBy.includes(tag)) {
+      query.whereTagNot(tag, ROLLUP_ALL).whereVariable(variable.variable, tag).groupByTag(tag);
+    } else query.whereVariableText(variable.variable, tag);
+  }
+  return query.alias(influxLegend(legendOf(spec)));
+}
+
+/** The InfluxQL target of a spec: testid- and time-scoped (the builder adds both), grouped by time and the tags. */
+export function influxQuery(spec: QuerySpec, refId: string): InfluxQLQueryBuilder {
+  if (spec.influxRollup === true) return influxRollup(spec, refId);
+  const query = new InfluxQLQueryBuilder(refId).from(spec.metric);
+  for (const filter of spec.filters) applyFilter(query, filter);
+  for (const { stat, as } of spec.select) query.select(influxStatistic(stat), as);
+  for (const tag of spec.groupBy) query.groupByTag(tag);
+  if (spec.fillZero) query.fill("0");
+  return query.alias(influxLegend(legendOf(spec)));
 }

@@ -1,17 +1,19 @@
-// One way to make a panel: a timeseries (never the legacy graph) on the k6 datasource, with a legend that shows
-// last/max, and — when the k6 suite declares limits for what it plots — those limits drawn as dashed lines.
+// One way to make a panel: a timeseries (never the legacy graph) on the backend's k6 datasource, with a legend that
+// shows last/max, and — when the k6 suite declares limits for what it plots — those limits drawn as dashed lines.
+// The spec is the same for every backend (backend.ts); only the targets and the datasource differ.
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import { ThresholdsConfigBuilder, ThresholdsMode, type Threshold } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
-import { INFLUX_DATASOURCE } from "./datasource";
-import type { InfluxQLQueryBuilder } from "./influxql";
+import { INFLUXQL, type Backend, type BackendId } from "./backend";
+import type { Query, QuerySpec } from "./query-spec";
 import type { ThresholdCondition } from "./thresholds";
 
 export interface TimeseriesSpec {
   title: string;
-  description: string;
+  /** The text, or the text in each backend's words (e.g. where the latency row reads its percentiles from). */
+  description: string | ((backend: BackendId) => string);
   unit: string;
-  targets: InfluxQLQueryBuilder[];
+  queries: (QuerySpec | Query)[];
   /** Grid width (of 24) and height. */
   width?: number;
   height?: number;
@@ -59,13 +61,13 @@ export function thresholdSteps(limits: readonly ThresholdCondition[]): Threshold
   return [{ value: null, color: BREACH }, ...values.map((value) => ({ value, color: OK }))];
 }
 
-export function timeseries(spec: TimeseriesSpec): PanelBuilder {
+export function timeseries(spec: TimeseriesSpec, backend: Backend = INFLUXQL): PanelBuilder {
   const panel = new PanelBuilder()
     .title(spec.title)
-    .description(spec.description)
-    .datasource({ ...INFLUX_DATASOURCE })
+    .description(typeof spec.description === "string" ? spec.description : spec.description(backend.id))
+    .datasource({ ...backend.datasource })
     .interval(spec.minInterval ?? MIN_INTERVAL)
-    .targets(spec.targets)
+    .targets(backend.targets(spec.queries.map((q) => ("spec" in q ? q.spec : q))))
     .unit(spec.unit)
     .span(spec.width ?? 12)
     .height(spec.height ?? 8)

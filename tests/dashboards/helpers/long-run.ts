@@ -72,11 +72,50 @@ export interface LongRunStats {
   endMs: number;
 }
 
+/** Where a long run goes, second by second: `add` each point, `second` after each second, `end` once. */
+export interface LongRunSink {
+  add(sample: MetricSample): void;
+  second(endMs: number): Promise<void>;
+  end(endMs: number): Promise<void>;
+}
+
 /** Writes the long run into InfluxDB, second by second, in batches. */
 export async function writeLongRun(
   influx: RunningInfluxd,
   harnessSamples: readonly MetricSample[],
   opts: LongRunOptions,
+): Promise<LongRunStats> {
+  let batch: string[] = [];
+  const series = new Set<string>();
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const lines = batch;
+    batch = [];
+    await influx.write(lines, opts.db, opts.rp);
+  };
+  const stats = await writeLongRunTo(
+    {
+      add(sample) {
+        const line = toLineProtocol(sample);
+        series.add(line.slice(0, line.indexOf(" ")));
+        batch.push(line);
+      },
+      async second() {
+        if (batch.length >= (opts.batchLines ?? 50_000)) await flush();
+      },
+      end: flush,
+    },
+    harnessSamples,
+    opts,
+  );
+  return { ...stats, series: series.size };
+}
+
+/** The long run's points, in time order second by second, into any sink (InfluxDB's lines, k6's remote write). */
+export async function writeLongRunTo(
+  sink: LongRunSink,
+  harnessSamples: readonly MetricSample[],
+  opts: Omit<LongRunOptions, "db" | "rp">,
 ): Promise<LongRunStats> {
   const duration = opts.durationSeconds ?? LONG_RUN_SECONDS;
   const target = opts.points ?? REAL_RUN_POINTS;
@@ -93,21 +132,10 @@ export async function writeLongRun(
   const rnd = prng(42);
   const cursor = new Map<string, number>();
   const carry = new Map<string, number>();
-  const series = new Set<string>();
-  let batch: string[] = [];
   let points = 0;
   const started = Date.now();
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const lines = batch;
-    batch = [];
-    await influx.write(lines, opts.db, opts.rp);
-  };
   const emit = (s: MetricSample, time: number): void => {
-    const sample = { ...s, tags: { ...s.tags, testid: opts.testid }, time };
-    const line = toLineProtocol(sample);
-    series.add(line.slice(0, line.indexOf(" ")));
-    batch.push(line);
+    sink.add({ ...s, tags: { ...s.tags, testid: opts.testid }, time });
     points++;
   };
 
@@ -129,14 +157,15 @@ export async function writeLongRun(
       }
       cursor.set(scenario, i);
     }
-    if (batch.length >= (opts.batchLines ?? 50_000)) await flush();
+    await sink.second(secondMs + 1000);
   }
-  await flush();
+  const endMs = opts.startMs + duration * 1000;
+  await sink.end(endMs);
   return {
     points,
-    series: series.size,
+    series: 0,
     writeMs: Date.now() - started,
     startMs: opts.startMs,
-    endMs: opts.startMs + duration * 1000,
+    endMs,
   };
 }
