@@ -122,7 +122,8 @@ describe("compare dashboard structure", () => {
     // A lists every run but B's, so its first option is the run before B.
     expect(a?.query).toBe(`SHOW TAG VALUES FROM "http_reqs" WITH KEY = "testid" WHERE "testid" !~ /^$B$/`);
     for (const v of [scenario, endpoint]) {
-      expect(v).toMatchObject({ type: "query", multi: true, includeAll: true, allValue: ".*" });
+      // One value or All: the run summaries hold rows per value and for "All", not for sets of values.
+      expect(v).toMatchObject({ type: "query", multi: false, includeAll: true, allValue: ".*" });
       expect(v?.query).toContain(`"testid" =~ /^($A|$B)$/`);
     }
     expect(n).toMatchObject({ type: "custom", query: "5,10,20,50", current: { value: "20" } });
@@ -178,7 +179,16 @@ describe("compare dashboard structure", () => {
     }
   });
 
-  it("trend targets span runs (no testid filter), take the newest $N and place each run at its first sample", () => {
+  it("every table reads the run summaries; the counter tables read 0, not No data, when neither run counted any", () => {
+    for (const table of tables)
+      for (const target of table.targets ?? []) expect(target.query, table.title).toContain(`FROM "run_summary"`);
+    const noValue = (title: string): unknown => tables.find((t) => t.title === title)?.fieldConfig?.defaults?.noValue;
+    expect(noValue("Agent turns")).toBe("0");
+    expect(noValue("Agent turn failures")).toBe("0");
+    expect(noValue("p95 by endpoint")).toBeUndefined();
+  });
+
+  it("trend targets span runs (no testid filter) and take the newest $N runs' summary rows, in start order", () => {
     const trend = dataPanels(dashboard).filter((p) => / over runs$|^Runs over time$/.test(p.title ?? ""));
     expect(trend.map((p) => p.title)).toEqual([
       "p95 by endpoint over runs",
@@ -190,7 +200,9 @@ describe("compare dashboard structure", () => {
       for (const target of panel.targets ?? []) {
         expect(target.query, panel.title).not.toMatch(/"testid" =~/);
         expect(target.query, panel.title).toContain(`top("start", $N)`);
-        expect(target.query, panel.title).toMatch(/first\("value"\) \* 0/);
+        // One row per run, written when it ended (tools/rollup/summary.ts): no raw points, whatever the runs kept.
+        expect(target.query, panel.title).toContain(`FROM "run_summary" WHERE "metric" = '`);
+        expect(target.query, panel.title).not.toMatch(/percentile\(|first\(|count\(|mean\(/);
         expect(target.query, panel.title).toContain("$timeFilter");
       }
     }

@@ -2,11 +2,16 @@
 // (the k6 journeys run by the harness, plus the agent series they lack) in xk6-output-influxdb's schema. Every A/B
 // table, after Grafana's transformations (helpers/grafana-transformations.ts), must show A's numbers computed from
 // A's points only, B's from B's, and Δ = B − A; every trend target must return one point per run, at the run's
-// first sample, in start order, for the newest N runs.
+// first sample, in start order, for the newest N runs. The dashboard reads the run summaries the rollup writes when
+// a run ends (tools/rollup/summary.ts): every panel must show what the same panel computed over the raw points showed
+// (the dashboard before the summaries, built with source "raw"), and a run without a summary shows no column.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPARE_DASHBOARD_FILE } from "../../infra/grafana/src/paths";
 import { INFLUX_DATABASE, INFLUX_RETENTION_POLICY } from "../../infra/grafana/src/datasource";
-import { DELTA, DELTA_PCT } from "../../infra/grafana/src/compare";
+import { DELTA, DELTA_PCT, buildCompareDashboard } from "../../infra/grafana/src/compare";
+import { INFLUXQL } from "../../infra/grafana/src/backend";
+import { createInfluxReader, createInfluxWriter } from "../../tools/influx/index";
+import { summarizeRun } from "../../tools/rollup/summary";
 import { AGENT_SERIES, withAgentSamples } from "./helpers/agent-samples";
 import { dataPanels, loadCommittedDashboard, type DashboardJson, type PanelJson } from "./helpers/dashboard-model";
 import { expandQuery, type QueryContext, type TemplateVariable } from "./helpers/grafana-macros";
@@ -268,6 +273,10 @@ describe.skipIf(INFLUXD === undefined)("compare dashboard InfluxQL against a rea
       expect(new Set(samples.map((s) => s.tags.testid))).toEqual(new Set([run]));
       await influx.write(samples.map(toLineProtocol), INFLUX_DATABASE, INFLUX_RETENTION_POLICY);
     }
+    // The rollup writes each run's summary when it ends (tools/rollup/follow.ts); here, once all are written.
+    const reader = createInfluxReader({ url: influx.url, envFile: null });
+    const writer = createInfluxWriter({ url: influx.url, envFile: null });
+    for (const run of RUNS) expect((await summarizeRun(reader, writer, run)).rows, run).toBeGreaterThan(0);
     points = store(all);
     const times = all.map((s) => s.time);
     range = { fromMs: Math.min(...times) - 60_000, toMs: Math.max(...times) + 60_000 };
@@ -329,11 +338,19 @@ describe.skipIf(INFLUXD === undefined)("compare dashboard InfluxQL against a rea
   });
 
   it("narrows every table by a scenario selection", async () => {
-    const variables = await resolveVariables({ scenario: ["list_tools", "mixed_workload"] });
-    const selections = { scenario: ["list_tools", "mixed_workload"] };
+    const variables = await resolveVariables({ scenario: "mixed_workload" });
+    const selections = { scenario: ["mixed_workload"] };
     for (const title of Object.keys(TABLES)) await checkTable(title, variables, selections);
     const { rows } = await checkTable("p95 by scenario", variables, selections);
-    expect(rows.map((r) => r.scenario).sort()).toEqual(["list_tools", "mixed_workload"]);
+    expect(rows.map((r) => r.scenario).sort()).toEqual(["mixed_workload"]);
+  });
+
+  it("narrows every table by an endpoint selection, and by both", async () => {
+    for (const selected of [{ endpoint: "status" }, { scenario: "mixed_workload", endpoint: "messages" }]) {
+      const variables = await resolveVariables(selected);
+      const selections = Object.fromEntries(Object.entries(selected).map(([k, v]) => [k, [v]]));
+      for (const title of Object.keys(TABLES)) await checkTable(title, variables, selections);
+    }
   });
 
   const TRENDS: Record<string, TrendSpec> = {
@@ -389,8 +406,8 @@ describe.skipIf(INFLUXD === undefined)("compare dashboard InfluxQL against a rea
   }
 
   it("the trend follows the scenario and endpoint selections", async () => {
-    const selections = { scenario: ["mixed_workload"], endpoint: ["messages", "status"] };
-    const variables = await resolveVariables(selections);
+    const selections = { scenario: ["mixed_workload"], endpoint: ["status"] };
+    const variables = await resolveVariables({ scenario: "mixed_workload", endpoint: "status" });
     const [target] = panel("Error rate over runs").targets ?? [];
     const series = await runQuery(expandQuery(target?.query ?? "", context(variables)));
     checkTrendSeries(

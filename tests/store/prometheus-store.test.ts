@@ -6,6 +6,9 @@
 //     breaches, runner 1's holds, and runner 0's (295 ms against 300) is undecided at the buckets' resolution — the
 //     three exits of `npm run thresholds --store prometheus` (99, 0, 97);
 //   - `npm run compare --store prometheus` reads runs from it (aggregate-only).
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILTIN_METRICS, CUSTOM_METRICS } from "../../k6/src/metric-catalog";
 import { splitKey } from "../../k6/src/reports/summary-data";
@@ -193,5 +196,30 @@ describe.skipIf(PROMETHEUS === undefined)("the Prometheus store against a real P
     const same = runCli("tools/compare/cli.ts", [RUN, RUN, "--quiet", "--out", `/tmp/${RUN}-compare`], env);
     expect(same.status, same.stderr).toBe(0);
     expect(same.stdout).toMatch(/aggregate-only/);
+  });
+
+  it("npm run baseline records a run with no summary.json from Prometheus (a distributed run's case)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "baseline-prom-"));
+    const made = runCli("tools/compare/baseline.ts", [RUN, "--profile", "smoke", "--dir", dir], env);
+    expect(made.status, made.stderr).toBe(0);
+    const file = JSON.parse(readFileSync(join(dir, "smoke.json"), "utf8")) as {
+      testid: string;
+      summary: { metrics: Record<string, { values: Record<string, number> }> };
+    };
+    expect(file.testid).toBe(RUN);
+    const requests = samples.filter((s) => s.metric === "http_reqs").length;
+    expect(file.summary.metrics.http_reqs?.values.count).toBe(requests);
+    // The baseline then compares with the run itself: nothing regressed.
+    const compared = runCli(
+      "tools/compare/cli.ts",
+      [join(dir, "smoke.json"), RUN, "--quiet", "--out", join(dir, "out")],
+      env,
+    );
+    expect(compared.status, compared.stdout + compared.stderr).toBe(0);
+    const unknown = runCli("tools/compare/baseline.ts", ["store-none", "--profile", "smoke", "--dir", dir], env);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr.trim()).toMatch(
+      /^baseline: no summary\.json for "store-none" and unknown testid "store-none"/,
+    );
   });
 });

@@ -6,9 +6,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { SummaryData } from "../../k6/src/reports/summary-data";
+import type { SummaryData, SummaryMetric } from "../../k6/src/reports/summary-data";
 import { REPO_ROOT } from "../influx/index";
-import { parseConfigLine } from "./run-data";
+import { createStore, StoreError, type RunStore } from "../store/index";
+import { fromStore, parseConfigLine } from "./run-data";
 import { BadInput, BASELINE_KIND, type BaselineFile } from "./sources";
 
 export const BASELINE_USAGE = `Usage: npm run baseline -- <testid | report folder | summary.json> [--profile NAME] [--dir DIR]
@@ -16,15 +17,33 @@ export const BASELINE_USAGE = `Usage: npm run baseline -- <testid | report folde
 
 Writes DIR/<profile>.json (default baselines/): the run's testid and its summary numbers. make load then ends with a
 comparison against it (run-tests.sh), and npm run compare -- baselines/<profile>.json <run> compares by hand.
+A testid without a summary.json (a distributed run: each runner wrote its own) is read from the metrics store
+(METRICS: InfluxDB by default, or Prometheus at PROMETHEUS_URL), every runner together.
 Exit status: 0 written, 2 bad input.`;
+
+/** Where no summary.json is: the summary numbers of a run read from the store (tools/store), every runner together. */
+export async function summaryFromStore(store: RunStore, testid: string): Promise<SummaryData> {
+  const run = await fromStore(store, testid, testid);
+  const metrics: Record<string, SummaryMetric> = {};
+  for (const [key, stats] of run.metrics) {
+    metrics[key] = { type: stats.type, contains: stats.isTime ? "time" : "default", values: { ...stats.values } };
+  }
+  const config = run.profile ? `profile=${run.profile} testid=${testid} source=${store.kind}` : null;
+  return {
+    metrics,
+    root_group: { name: "", path: "", groups: [], checks: [] },
+    state: { testRunDurationMs: run.durationMs ?? 0 },
+    setup_data: { config, testId: testid },
+  };
+}
 
 export function recordBaseline(
   input: string,
-  options: { root?: string; dir?: string; profile?: string; now?: Date } = {},
+  options: { root?: string; dir?: string; profile?: string; now?: Date; summary?: SummaryData } = {},
 ): { path: string; baseline: BaselineFile } {
   const root = options.root ?? REPO_ROOT;
   const candidates = [input, join(input, "summary.json"), join(root, "reports", input, "summary.json")];
-  const path = candidates.find((p) => existsSync(p) && p.endsWith(".json"));
+  const path = options.summary ? "(metrics store)" : candidates.find((p) => existsSync(p) && p.endsWith(".json"));
   if (!path) {
     throw new BadInput(
       `no summary.json for "${input}" (looked in ${relative(process.cwd(), join(root, "reports", input)) || "."}/): ` +
@@ -33,7 +52,7 @@ export function recordBaseline(
   }
   let summary: SummaryData;
   try {
-    summary = JSON.parse(readFileSync(path, "utf8")) as SummaryData;
+    summary = options.summary ?? (JSON.parse(readFileSync(path, "utf8")) as SummaryData);
   } catch (error) {
     throw new BadInput(`${path} is not JSON (${(error as Error).message.split("\n")[0]})`);
   }
@@ -68,7 +87,10 @@ export function recordBaseline(
   return { path: out, baseline };
 }
 
-function main(argv: string[]): number {
+/** A bare testid (no file, no folder, no report) is read from the store. */
+const TESTID = /^[A-Za-z0-9._-]+$/;
+
+async function main(argv: string[]): Promise<number> {
   let input: string | undefined;
   const options: { profile?: string; dir?: string } = {};
   try {
@@ -88,13 +110,22 @@ function main(argv: string[]): number {
       else throw new BadInput(`one run only, got "${input}" and "${arg}"`);
     }
     if (input === undefined || input === "") throw new BadInput("which run? pass a testid (make baseline TESTID=…)");
-    const { path, baseline } = recordBaseline(input, options);
+    const root = REPO_ROOT;
+    const local = [input, join(input, "summary.json"), join(root, "reports", input, "summary.json")];
+    let summary: SummaryData | undefined;
+    if (!local.some((p) => existsSync(p) && p.endsWith(".json")) && TESTID.test(input)) {
+      summary = await summaryFromStore(createStore({ envFile: join(root, ".env") }), input).catch((error: unknown) => {
+        if (error instanceof StoreError) throw new BadInput(`no summary.json for "${input}" and ${error.message}`);
+        throw error;
+      });
+    }
+    const { path, baseline } = recordBaseline(input, { ...options, ...(summary ? { summary } : {}) });
     process.stdout.write(
       `baseline:  ${relative(process.cwd(), path)} ← ${baseline.testid ?? input} (profile ${baseline.profile})\n`,
     );
     return 0;
   } catch (error) {
-    if (error instanceof BadInput) {
+    if (error instanceof BadInput || error instanceof StoreError) {
       process.stderr.write(`baseline: ${error.message}\n`);
       return 2;
     }
@@ -103,5 +134,13 @@ function main(argv: string[]): number {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  process.exitCode = main(process.argv.slice(2));
+  main(process.argv.slice(2)).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      process.stderr.write(`baseline: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
 }

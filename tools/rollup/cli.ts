@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { createInfluxReader, createInfluxWriter, InfluxError } from "../influx/index";
 import { createFollower } from "./follow";
 import { rollupRange } from "./rollup";
+import { summarizeRun } from "./summary";
 
 const USAGE = "usage: npm run rollup -- --testid <id> | --follow [--interval <seconds>]";
 
@@ -55,10 +56,12 @@ async function backfill(testid: string): Promise<void> {
   try {
     const info = await reader.runInfo(testid);
     const result = await rollupRange(reader, writer, testid, info.start, info.end + 1);
+    const summary = await summarizeRun(reader, writer, testid);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     await new Promise<void>((resolve) =>
       process.stdout.write(
-        `rollup: ${testid}: ${result.windows} windows, ${result.rows} rows written in ${seconds} s\n`,
+        `rollup: ${testid}: ${result.windows} windows, ${result.rows} rows written, ` +
+          `summary: ${summary.rows} rows (${summary.metrics} metrics) in ${seconds} s\n`,
         () => resolve(),
       ),
     );
@@ -84,6 +87,7 @@ async function follow(intervalMs: number): Promise<void> {
     try {
       const tick = await follower.tick();
       for (const testid of tick.started) process.stdout.write(`rollup: following ${testid}\n`);
+      for (const testid of tick.ended) process.stdout.write(`rollup: ${testid} ended: summary written\n`);
       if (lastError !== "") process.stdout.write("rollup: InfluxDB reachable again\n");
       lastError = "";
       const heartbeat = process.env.ROLLUP_HEARTBEAT_FILE;

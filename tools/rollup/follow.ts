@@ -3,16 +3,26 @@
 // samples that arrive late (k6 pushes every K6_INFLUXDB_PUSH_INTERVAL, a flush can lag) are counted as long as they
 // land within the lookback. A run seen for the first time (the rollup started after it) is rolled up from its first
 // sample, so restarting the rollup loses nothing of a run in progress.
+//
+// A run has ENDED when it wrote no http_req_duration sample for `activeMs` (2 minutes; k6 pushes every 2 s, so a run
+// in progress is never that quiet): a run followed on the previous tick and missing from this tick's active runs.
+// The follower then writes its summary rows (summary.ts), once. A run that writes again is followed again and
+// summarised again when it ends again (the rows are overwritten). On its first tick (a start or restart), the
+// follower also summarises runs that ended while it was not running: runs with samples within `recentMs` that are not
+// active and have no summary rows.
 import { ident, literal } from "../../infra/grafana/src/influxql";
 import { rollupRange, type QueryClient } from "./rollup";
 import type { InfluxWriter } from "../influx/writer";
 import { rollupOf } from "./spec";
+import { summarizeRun, summarizedRuns } from "./summary";
 
 export interface FollowOptions {
   /** How far back each tick re-rolls (late samples older than this stay out of the rollup). */
   lookbackMs?: number;
   /** A run is followed while it wrote a sample within this long. */
   activeMs?: number;
+  /** On the first tick, runs that ended within this long and have no summary are summarised (default 1 h). */
+  recentMs?: number;
   /** The clock (tests pass their own). */
   now?: () => number;
 }
@@ -21,7 +31,11 @@ export interface TickResult {
   runs: string[];
   /** Runs seen for the first time on this tick (rolled up from their first sample). */
   started: string[];
+  /** Runs summarised on this tick: they ended (no sample for activeMs), or ended unsummarised before the first tick. */
+  ended: string[];
   rows: number;
+  /** Summary rows written. */
+  summaryRows: number;
 }
 
 /**
@@ -31,6 +45,7 @@ export interface TickResult {
  */
 export const DEFAULT_LOOKBACK_MS = 30_000;
 export const DEFAULT_ACTIVE_MS = 120_000;
+export const DEFAULT_RECENT_MS = 3_600_000;
 
 export interface Follower {
   tick(): Promise<TickResult>;
@@ -39,15 +54,18 @@ export interface Follower {
 export function createFollower(reader: QueryClient, writer: InfluxWriter, options: FollowOptions = {}): Follower {
   const lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS;
   const activeMs = options.activeMs ?? DEFAULT_ACTIVE_MS;
+  const recentMs = options.recentMs ?? DEFAULT_RECENT_MS;
   const now = options.now ?? Date.now;
-  // Runs being followed; a run that went quiet is dropped, and rolled up from its start if it writes again.
+  // Runs being followed; a run that went quiet is dropped (and summarised), and rolled up from its start if it writes
+  // again.
   let following = new Set<string>();
+  let firstTick = true;
   // Activity is read from the busiest rolled-up trend: every request writes an http_req_duration sample.
   const source = ident(rollupOf("http_req_duration").source);
 
-  async function activeRuns(at: number): Promise<string[]> {
+  async function activeRuns(at: number, withinMs: number = activeMs): Promise<string[]> {
     const series = await reader.query(
-      `SELECT count("value") FROM ${source} WHERE time >= ${at - activeMs}ms AND time <= ${at}ms GROUP BY "testid"`,
+      `SELECT count("value") FROM ${source} WHERE time >= ${at - withinMs}ms AND time <= ${at}ms GROUP BY "testid"`,
     );
     return series.map((s) => s.tags?.testid ?? "").filter((id) => id !== "");
   }
@@ -70,8 +88,18 @@ export function createFollower(reader: QueryClient, writer: InfluxWriter, option
         const from = started.includes(testid) ? await firstSample(testid, at) : at - lookbackMs;
         rows += (await rollupRange(reader, writer, testid, from, at + 1)).rows;
       }
+      const ended = [...following].filter((id) => !runs.includes(id));
+      if (firstTick) {
+        const summarized = await summarizedRuns(reader);
+        for (const id of await activeRuns(at, recentMs))
+          if (!runs.includes(id) && !summarized.has(id) && !ended.includes(id)) ended.push(id);
+      }
+      let summaryRows = 0;
+      // Before `following` moves on: if a summary fails (InfluxDB down), the next tick finds the run ended again.
+      for (const testid of ended) summaryRows += (await summarizeRun(reader, writer, testid)).rows;
       following = new Set(runs);
-      return { runs, started, rows };
+      firstTick = false;
+      return { runs, started, ended, rows, summaryRows };
     },
   };
 }

@@ -11,6 +11,15 @@ import type { DataTransformerConfig } from "@grafana/grafana-foundation-sdk/dash
 import type { Backend } from "./backend";
 import { INFLUX_DATASOURCE } from "./datasource";
 import { ident, literal, type InfluxQLQuery } from "./influxql";
+import {
+  ALL,
+  SUMMARY_MEASUREMENT,
+  SUMMARY_METRIC_TAG,
+  SUMMARY_START_FIELD,
+  summaryField,
+  summaryOf,
+  type SummaryStat,
+} from "../../../tools/rollup/spec";
 import { promRunExpr, promTarget, runFilter as promRunFilter } from "./promql";
 import type { Statistic as NeutralStatistic, TagFilter as NeutralTagFilter } from "./query-spec";
 
@@ -144,6 +153,103 @@ export function overRuns(
   return `SELECT ${shown.join(", ")} FROM (${newest})`;
 }
 
+// ---- The same cells from the run summaries (tools/rollup/summary.ts): what the InfluxQL dashboard reads ----
+//
+// `perRun` and `overRuns` above compute over a run's raw points on every refresh: each percentile cell sorts every
+// sample of the run, and the trend does it for every run kept. The rollup writes, once a run has ended, the same
+// numbers (computed by the same InfluxQL functions) as rows of `run_summary`: one per run, metric and selection,
+// stamped at the run's first sample of the metric, each tag a value or "All". The queries below read those rows.
+// The raw forms stay: they are the oracle the summary is tested against (tests/dashboards) and the "before" of the
+// bench.
+
+/** Where the dashboard's InfluxQL compare cells are computed: the run summaries, or the raw points (the oracle). */
+export type CompareSource = "summary" | "raw";
+
+/** The `run_summary` field holding a compare statistic (throws when the rollup does not summarise it). */
+function summaryFieldOf(metric: string, stat: SummaryStat): string {
+  const spec = summaryOf(metric);
+  const field = summaryField(stat);
+  if (!spec.stats.some((s) => summaryField(s) === field))
+    throw new Error(`the run summary of ${metric} has no ${field} (tools/rollup/spec.ts)`);
+  return field;
+}
+
+/**
+ * The conditions picking a metric's summary rows for a selection: the tag a table breaks down by is every row but
+ * "All" (narrowed by its variable, if any); a fixed value is that row; a variable is the row `${var:text}` names (one
+ * value, or "All" for All: the variables are single-value); any other tag of the rows is "All". Filters on tags the
+ * rows are not split by must be the summary's own fixed tags (kind:call).
+ */
+function summaryConditions(metric: string, filters: readonly TagFilter[], by?: string): string[] {
+  const spec = summaryOf(metric);
+  for (const filter of filters) {
+    if (spec.tags.includes(filter.tag)) continue;
+    if (!("value" in filter) || spec.where[filter.tag] !== filter.value)
+      throw new Error(`${metric}: the run summary does not keep ${filter.tag} ${JSON.stringify(filter)}`);
+  }
+  for (const [tag, value] of Object.entries(spec.where)) {
+    if (!filters.some((f) => f.tag === tag && "value" in f && f.value === value))
+      throw new Error(`${metric}: the run summary holds ${tag}=${value} only; the query must say so`);
+  }
+  if (by !== undefined && !spec.tags.includes(by)) throw new Error(`${metric}: the run summary has no rows by ${by}`);
+  const out = [`${ident(SUMMARY_METRIC_TAG)} = ${literal(metric)}`];
+  for (const tag of spec.tags) {
+    const fixed = filters.find((f): f is { tag: string; value: string } => f.tag === tag && "value" in f);
+    const variable = filters.find((f): f is { tag: string; variable: string } => f.tag === tag && "variable" in f);
+    if (tag === by) {
+      out.push(`${ident(tag)} != ${literal(ALL)}`);
+      if (fixed !== undefined) out.push(`${ident(tag)} = ${literal(fixed.value)}`);
+      if (variable !== undefined) out.push(condition(variable));
+    } else if (fixed !== undefined) {
+      out.push(`${ident(tag)} = ${literal(fixed.value)}`);
+      if (variable !== undefined) out.push(condition(variable));
+    } else if (variable !== undefined) out.push(`${ident(tag)} = '\${${variable.variable}:text}'`);
+    else out.push(`${ident(tag)} = ${literal(ALL)}`);
+  }
+  return out;
+}
+
+/** `perRun` from the run summaries: the same table (one row per value of `by`, one column named after the side). */
+export function perRunSummary(
+  side: Side,
+  metric: string,
+  stat: Statistic,
+  by: string,
+  filters: readonly TagFilter[],
+): string {
+  const field = summaryFieldOf(metric, stat);
+  const conditions = [runFilter(side), ...summaryConditions(metric, filters, by)];
+  return `SELECT ${ident(field)} AS ${ident(side)} FROM ${ident(SUMMARY_MEASUREMENT)} WHERE ${where(conditions)} GROUP BY ${ident(by)}`;
+}
+
+/** A trend field read from the run summaries: its column name and the statistic. */
+export interface SummaryRunField {
+  name: string;
+  stat: SummaryStat;
+}
+
+/**
+ * `overRuns` from the run summaries: each row already sits at its run's first sample of the metric and holds that
+ * start in ms (`start`), so `top("start", $N)` over the selection's rows of every run keeps the newest $N runs, in
+ * time order, with their fields (and testid); the outer select drops top()'s column.
+ */
+export function overRunsSummary(
+  metric: string,
+  fields: readonly SummaryRunField[],
+  filters: readonly TagFilter[],
+  withTestid = false,
+): string {
+  if (fields.length === 0) throw new Error(`overRunsSummary(${metric}): no fields`);
+  const names = fields.map((f) => ident(f.name));
+  const selects = fields.map((f) => `${ident(summaryFieldOf(metric, f.stat))} AS ${ident(f.name)}`);
+  const top = `top(${ident(SUMMARY_START_FIELD)}, $${RUNS_VARIABLE})`;
+  const newest =
+    `SELECT ${[top, ...(withTestid ? [`"testid"`] : []), ...selects].join(", ")} FROM ${ident(SUMMARY_MEASUREMENT)} ` +
+    `WHERE ${where(summaryConditions(metric, filters))}`;
+  const shown = withTestid ? [`"testid"`, ...names] : names;
+  return `SELECT ${shown.join(", ")} FROM (${newest})`;
+}
+
 // ---- The same per-run cells in PromQL (promql.ts) ----
 
 /** The compare statistic as a neutral one (query-spec.ts): a rate is a counter's events per second of the span. */
@@ -177,10 +283,12 @@ export function perRunTarget(
   stat: Statistic,
   by: string,
   filters: readonly TagFilter[],
+  source: CompareSource = "summary",
 ): cog.Builder<cog.Dataquery> {
-  return backend.id === "influxql"
-    ? new RawInfluxQL(side, perRun(side, metric, stat, by, filters), "table")
-    : promTarget(side, perRunPromQL(side, metric, stat, by, filters), "", true);
+  if (backend.id !== "influxql") return promTarget(side, perRunPromQL(side, metric, stat, by, filters), "", true);
+  const text =
+    source === "summary" ? perRunSummary(side, metric, stat, by, filters) : perRun(side, metric, stat, by, filters);
+  return new RawInfluxQL(side, text, "table");
 }
 
 /**

@@ -1,5 +1,7 @@
 // Variables of the "compare runs" dashboard: the two runs (A = baseline, B = candidate), the scenario and endpoint
-// filters of the A/B tables, and N, the number of runs the trend shows.
+// filters of the A/B tables, and N, the number of runs the trend shows. The filters take one value or All: the
+// InfluxQL tables read the run summaries (tools/rollup), which hold rows per value and for "All" (`${var:text}`
+// names the row), not for arbitrary sets of values — as the load dashboard's latency row and its rollup.
 //
 // B lists every testid newest first (ids are `YYYYMMDD-HHMMSS-xxxx` in UTC) and, with no saved value, Grafana
 // selects the first: the newest run. A lists the same ids without B's, so it defaults to the run before B (the
@@ -58,10 +60,10 @@ function runVariable(
 function filterVariable(name: string, label: string, spec: TagValuesSpec, backend: Backend): QueryVariableBuilder {
   return queryVariable(name, label, spec, backend)
     .sort(VariableSort.AlphabeticalAsc)
-    .multi(true)
+    .multi(false)
     .includeAll(true)
     .allValue(ALL_VALUE)
-    .current({ text: ["All"], value: ["$__all"] });
+    .current({ text: "All", value: "$__all" });
 }
 
 /** The variables; N only where the trend row is drawn (InfluxQL: the trend has no PromQL twin). */

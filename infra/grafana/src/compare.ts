@@ -25,10 +25,13 @@ import {
   RawInfluxQL,
   SIDES,
   overRuns,
+  overRunsSummary,
   perRunTarget,
   sideColumns,
+  type CompareSource,
   type RunField,
   type Statistic,
+  type SummaryRunField,
   type TagFilter,
 } from "./compare-queries";
 import { compareVariables } from "./compare-variables";
@@ -108,25 +111,44 @@ interface CompareSpec {
   relative: boolean;
   width: number;
   height?: number;
+  /** A count of events: the table reads 0, not "No data", when neither run has any (Grafana's noValue). */
+  counter?: boolean;
 }
 
-/** A panel of the dashboard, built for one backend; `note` is what its description adds there (an approximate twin). */
+/**
+ * A panel of the dashboard, built for one backend; `note` is what its description adds there (an approximate twin),
+ * `source` where its InfluxQL reads whole runs from (compare-queries.ts).
+ */
 interface PanelEntry {
   title: string;
-  build: (backend: Backend, note: string) => cog.Builder<Panel>;
+  build: (backend: Backend, note: string, source: CompareSource) => cog.Builder<Panel>;
+}
+
+/** What an InfluxQL panel on the run summaries says about them. */
+export const SUMMARY_NOTE =
+  " Read from the run summaries (run_summary), which the rollup writes once a run has ended (2 minutes after its " +
+  "last request): a run still going, or recorded before the summaries existed, or never seen by the rollup, shows " +
+  "no row (no column) until `npm run rollup -- --testid <id>` writes them.";
+
+function sourceNote(backend: Backend, source: CompareSource): string {
+  return backend.id === "influxql" && source === "summary" ? SUMMARY_NOTE : "";
 }
 
 function compareTable(spec: CompareSpec): PanelEntry {
-  return { title: spec.title, build: (backend, note) => compareTableOn(spec, backend, note) };
+  return { title: spec.title, build: (backend, note, source) => compareTableOn(spec, backend, note, source) };
 }
 
-function compareTableOn(spec: CompareSpec, backend: Backend, note: string): cog.Builder<Panel> {
-  const targets = SIDES.map((side) => perRunTarget(backend, side, spec.metric, spec.stat, spec.by, spec.filters));
+function compareTableOn(spec: CompareSpec, backend: Backend, note: string, source: CompareSource): cog.Builder<Panel> {
+  const targets = SIDES.map((side) =>
+    perRunTarget(backend, side, spec.metric, spec.stat, spec.by, spec.filters, source),
+  );
   const relative = spec.relative ? ` Δ% = Δ / A.` : "";
+  const zero = spec.counter === true ? " 0 when neither run counted any." : "";
   const panel = new TablePanelBuilder()
     .title(spec.title)
     .description(
-      `${spec.description} Columns: A ($A), B ($B), Δ = B − A.${relative} "—" where a row exists in one run only.${note}`,
+      `${spec.description} Columns: A ($A), B ($B), Δ = B − A.${relative} "—" where a row exists in one run only.` +
+        `${zero}${sourceNote(backend, source)}${note}`,
     )
     .datasource({ ...backend.datasource })
     .targets(targets)
@@ -138,6 +160,9 @@ function compareTableOn(spec: CompareSpec, backend: Backend, note: string): cog.
     .sortBy([new common.TableSortByFieldStateBuilder().displayName(spec.by)])
     .span(spec.width)
     .height(spec.height ?? 9);
+  // A counter with no sample in either run has no row in InfluxDB (no frame at all): show 0, as the load dashboard's
+  // counter panels do (panels.ts, noValue).
+  if (spec.counter === true) panel.noValue("0");
   if (spec.relative)
     panel.overrideByName(DELTA_PCT, [
       { id: "unit", value: "percentunit" },
@@ -233,6 +258,7 @@ function agentTables(): PanelEntry[] {
       filters,
       unit: "short",
       relative: true,
+      counter: true,
       width: 12,
       height: 6,
     }),
@@ -247,6 +273,7 @@ function agentTables(): PanelEntry[] {
       filters,
       unit: "short",
       relative: false,
+      counter: true,
       width: 12,
       height: 6,
     }),
@@ -276,73 +303,119 @@ function trendPanel(
     .pointSize(6);
 }
 
-const p95: RunField = { name: "p95", expr: percentile(95) };
+/** A trend field: its column name, its raw InfluxQL (the oracle) and its summary statistic. */
+interface TrendField {
+  name: string;
+  raw: string;
+  stat: SummaryRunField["stat"];
+}
+
+const p95: TrendField = { name: "p95", raw: percentile(95), stat: { kind: "percentile", n: 95 } };
+
+/** The trend query of a metric's fields over runs, from the run summaries or from the raw points. */
+function trendQuery(
+  source: CompareSource,
+  metric: string,
+  fields: readonly TrendField[],
+  filters: readonly TagFilter[],
+  withTestid = false,
+): string {
+  if (source === "summary") return overRunsSummary(metric, fields, filters, withTestid);
+  const raw: RunField[] = fields.map((f) => ({ name: f.name, expr: f.raw }));
+  return overRuns(metric, raw, filters, withTestid);
+}
 
 /** A panel only InfluxQL can draw (listed in promql-exceptions.ts): building it for another backend is a bug. */
-function influxOnly(title: string, build: () => cog.Builder<Panel>): PanelEntry {
+function influxOnly(title: string, build: (source: CompareSource) => cog.Builder<Panel>): PanelEntry {
   return {
     title,
-    build: (backend) => {
+    build: (backend, _note, source) => {
       if (backend.id !== "influxql") throw new Error(`"${title}" is InfluxQL only (promql-exceptions.ts)`);
-      return build();
+      return build(source);
     },
   };
 }
 
 function trendPanels(): PanelEntry[] {
-  const perEndpoint = CALL_ENDPOINTS.map(
-    (endpoint, i) =>
-      new RawInfluxQL(
-        refIdOf(i),
-        overRuns(K6.httpReqDuration, [p95], [{ tag: "endpoint", value: endpoint }, BY_ENDPOINT, BY_SCENARIO, CALLS]),
-        "time_series",
-        endpoint,
+  const note = (source: CompareSource): string => sourceNote(INFLUXQL, source);
+  const perEndpoint = (source: CompareSource): RawInfluxQL[] =>
+    CALL_ENDPOINTS.map(
+      (endpoint, i) =>
+        new RawInfluxQL(
+          refIdOf(i),
+          trendQuery(source, K6.httpReqDuration, [p95], [
+            { tag: "endpoint", value: endpoint },
+            BY_ENDPOINT,
+            BY_SCENARIO,
+            CALLS,
+          ]),
+          "time_series",
+          endpoint,
+        ),
+    );
+  const runs = (source: CompareSource): RawInfluxQL =>
+    new RawInfluxQL(
+      "A",
+      trendQuery(
+        source,
+        K6.httpReqDuration,
+        [{ name: "requests", raw: count(), stat: { kind: "count" } }, p95],
+        [CALLS],
+        true,
       ),
-  );
-  const runs = new RawInfluxQL(
-    "A",
-    overRuns(K6.httpReqDuration, [{ name: "requests", expr: count() }, p95], [CALLS], true),
-    "table",
-  );
+      "table",
+    );
   return [
-    influxOnly("p95 by endpoint over runs", () =>
+    influxOnly("p95 by endpoint over runs", (source) =>
       trendPanel(
         "p95 by endpoint over runs",
         "http_req_duration{kind:call} p95 per endpoint (one query per endpoint, so that every endpoint's point of a run " +
-          "sits at the run's first request).",
+          `sits at the run's first request).${note(source)}`,
         "ms",
         24,
-        perEndpoint,
+        perEndpoint(source),
       ),
     ),
-    influxOnly("Error rate over runs", () =>
-      trendPanel("Error rate over runs", "Share of failed requests (http_req_failed).", "percentunit", 12, [
+    influxOnly("Error rate over runs", (source) =>
+      trendPanel("Error rate over runs", `Share of failed requests (http_req_failed).${note(source)}`, "percentunit", 12, [
         new RawInfluxQL(
           "A",
-          overRuns(K6.httpReqFailed, [{ name: "error rate", expr: mean() }], [BY_SCENARIO, BY_ENDPOINT]),
+          trendQuery(
+            source,
+            K6.httpReqFailed,
+            [{ name: "error rate", raw: mean(), stat: { kind: "mean" } }],
+            [BY_SCENARIO, BY_ENDPOINT],
+          ),
           "time_series",
           "$col",
         ),
       ]),
     ),
-    influxOnly("Agent turn p95 over runs", () =>
+    influxOnly("Agent turn p95 over runs", (source) =>
       trendPanel(
         "Agent turn p95 over runs",
-        `agent_turn_duration p95; each point at the run's first agent turn. ${FLEET_WIDE}`,
+        `agent_turn_duration p95; each point at the run's first agent turn. ${FLEET_WIDE}${note(source)}`,
         "ms",
         12,
-        [new RawInfluxQL("A", overRuns(CUSTOM.agentTurnDuration, [p95], [BY_SCENARIO]), "time_series", "$col")],
+        [
+          new RawInfluxQL(
+            "A",
+            trendQuery(source, CUSTOM.agentTurnDuration, [p95], [BY_SCENARIO]),
+            "time_series",
+            "$col",
+          ),
+        ],
       ),
     ),
-    influxOnly("Runs over time", () =>
+    influxOnly("Runs over time", (source) =>
       new TablePanelBuilder()
         .title("Runs over time")
         .description(
           `The newest $N runs by start (first request) in the time range: testid, calls (http_req_duration{kind:call} ` +
-            `samples) and their p95. The links open a run in "${DASHBOARD_UID}" or set it as A.`,
+            `samples) and their p95. The links open a run in "${DASHBOARD_UID}" or set it as A.${note(source)}`,
         )
         .datasource({ ...INFLUX_DATASOURCE })
-        .targets([runs])
+        .targets([runs(source)])
         .transformations([{ id: "organize", options: { renameByName: { Time: "Run start" } } }])
         .cellHeight(common.TableCellHeight.Sm)
         .sortBy([new common.TableSortByFieldStateBuilder().displayName("Run start").desc(true)])
@@ -391,7 +464,9 @@ const VARIANTS: Readonly<
     title: COMPARE_DASHBOARD_TITLE,
     loadUid: DASHBOARD_UID,
     loadTitle: "AgentAPI load test",
-    about: "and the trend over the last N runs (InfluxQL on the k6 bucket).",
+    about:
+      "and the trend over the last N runs (InfluxQL on the k6 bucket, from the run summaries the rollup writes when a " +
+      "run ends: `npm run rollup -- --testid <id>` for a run without them).",
   },
   promql: {
     uid: PROM_COMPARE_DASHBOARD_UID,
@@ -406,14 +481,18 @@ const VARIANTS: Readonly<
  * A panel's build on the backend, with the id it has on every backend (ids of panels a backend leaves out are not
  * reused), or undefined when the backend has no twin of it (promql-exceptions.ts).
  */
-function entryOn(backend: Backend, entry: PanelEntry): cog.Builder<Panel> | undefined {
-  if (backend.id === "influxql") return entry.build(backend, "");
+function entryOn(backend: Backend, entry: PanelEntry, source: CompareSource): cog.Builder<Panel> | undefined {
+  if (backend.id === "influxql") return entry.build(backend, "", source);
   const exception = promqlException(COMPARE_DASHBOARD_UID, entry.title);
   if (exception?.twin === "none") return undefined;
-  return entry.build(backend, exception === undefined ? "" : promqlNote(exception));
+  return entry.build(backend, exception === undefined ? "" : promqlNote(exception), source);
 }
 
-export function buildCompareDashboard(backend: Backend = INFLUXQL): Dashboard {
+/**
+ * The dashboard on a backend. `source` "raw" computes the InfluxQL cells over raw points on every refresh, as the
+ * dashboard did before the run summaries: not committed, the oracle of the tests and the "before" of the bench.
+ */
+export function buildCompareDashboard(backend: Backend = INFLUXQL, source: CompareSource = "summary"): Dashboard {
   const variant = VARIANTS[backend.id];
   const dashboard = new DashboardBuilder(variant.title)
     .uid(variant.uid)
@@ -435,7 +514,7 @@ export function buildCompareDashboard(backend: Backend = INFLUXQL): Dashboard {
     const rowId = ++id;
     const panels = spec.panels().flatMap((entry) => {
       const panelId = ++id;
-      const built = entryOn(backend, entry);
+      const built = entryOn(backend, entry, source);
       return built === undefined ? [] : [withId(built, panelId)];
     });
     // A row none of whose panels the backend can draw is left out with them.
@@ -447,8 +526,8 @@ export function buildCompareDashboard(backend: Backend = INFLUXQL): Dashboard {
 }
 
 /** The committed file's exact text, as renderDashboard() writes the load dashboard. */
-export function renderCompareDashboard(backend: Backend = INFLUXQL): string {
-  return `${JSON.stringify(buildCompareDashboard(backend), null, 2)}\n`;
+export function renderCompareDashboard(backend: Backend = INFLUXQL, source: CompareSource = "summary"): string {
+  return `${JSON.stringify(buildCompareDashboard(backend, source), null, 2)}\n`;
 }
 
 /** The PromQL compare dashboard's file text. */

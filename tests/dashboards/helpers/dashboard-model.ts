@@ -41,6 +41,7 @@ export interface PanelJson {
   fieldConfig?: {
     defaults?: {
       unit?: string;
+      noValue?: string;
       thresholds?: { mode: string; steps: { value: number | null; color: string }[] };
       custom?: { thresholdsStyle?: { mode: string } };
     };

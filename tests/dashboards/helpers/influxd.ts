@@ -22,6 +22,8 @@ interface InfluxResult {
 
 export interface RunningInfluxd {
   url: string;
+  /** Its data, WAL and meta directories' parent (store size: du). */
+  dataDir: string;
   /** Runs InfluxQL; a statement error fails loudly with the query in the message. */
   query(q: string, db?: string): Promise<InfluxSeries[]>;
   /** Writes line protocol (nanosecond timestamps) to db/rp. */
@@ -118,6 +120,7 @@ export async function startInfluxd(binary: string): Promise<RunningInfluxd> {
 
   return {
     url,
+    dataDir: dir,
     stop,
     async query(q, db) {
       const params = new URLSearchParams({ q, epoch: "ms" });

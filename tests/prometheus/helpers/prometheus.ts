@@ -15,6 +15,8 @@ import { join } from "node:path";
 export interface RunningPrometheus {
   /** Base URL, e.g. http://127.0.0.1:41234 (remote write at /api/v1/write, queries at /api/v1/query). */
   url: string;
+  /** Its TSDB directory (store size: du). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -98,5 +100,5 @@ export async function startPrometheus(binary: string): Promise<RunningPrometheus
     await stop();
     throw error;
   }
-  return { url, stop };
+  return { url, dataDir: join(dir, "data"), stop };
 }
