@@ -2,7 +2,8 @@
 // dashboard timed on each, side by side. Starts a real InfluxDB 1.x (Debian's influxd) and a real Prometheus
 // (Debian's, remote-write receiver and native histograms on), writes two 20-minute full `local` runs
 // (tests/dashboards/helpers/long-run.ts: 5.0 M points each by default, the measured size of a real run) into
-// InfluxDB as xk6-output-influxdb writes them (then the rollup, as the stack's rollup service would) and into
+// InfluxDB as xk6-output-influxdb writes them (then the rollup and each run's summary rows, as the stack's rollup
+// service would) and into
 // Prometheus as k6's experimental-prometheus-rw output pushes them (tools/prometheus: a native histogram per trend
 // series, a point per series every 5 s), then runs each panel's query as Grafana sends it (20-minute range, the
 // newer run, scenario/endpoint All; compare: A = the older run, B = the newer) 3 times and prints the medians.
@@ -10,6 +11,7 @@
 //
 //   npm run bench:backends
 //   BENCH_POINTS=1000000 npm run bench:backends        # smaller runs of the same shape
+//   BENCH_INFLUX_COMPARE=old.json npm run bench:backends  # time another InfluxQL compare dashboard (before/after)
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { INFLUX_DATABASE, INFLUX_RETENTION_POLICY } from "../infra/grafana/src/datasource";
@@ -45,6 +47,7 @@ import {
   type RemoteWriteBatch,
 } from "../tools/prometheus/index";
 import { rollupRange } from "../tools/rollup/rollup";
+import { summarizeRun } from "../tools/rollup/summary";
 
 const GOALS = { influxql: { panel: 300, whole: 1500 }, promql: { panel: 100, whole: 500 } } as const;
 const PUSH_MS = 5000;
@@ -182,6 +185,8 @@ async function main(): Promise<void> {
       const reader = createInfluxReader({ url: influx.url, envFile: null });
       const influxWriter = createInfluxWriter({ url: influx.url, envFile: null });
       await rollupRange(reader, influxWriter, run.testid, stats.startMs, stats.endMs + 1);
+      // The per-run summary rows the compare dashboard reads (the rollup writes them once a run has ended).
+      await summarizeRun(reader, influxWriter, run.testid);
       // The same points through k6's remote-write output: a flush every 5 s of run time.
       const output = new K6RemoteWriteOutput();
       let nextFlush = run.startMs + PUSH_MS;
@@ -236,7 +241,12 @@ async function main(): Promise<void> {
     const pair = { A: older.testid, B: newer.testid };
     sideBySide(
       "compare dashboard (A = older run, B = newer)",
-      await timeInfluxDashboard(influx, load(COMPARE_DASHBOARD_FILE), compareRange, pair),
+      await timeInfluxDashboard(
+        influx,
+        load(process.env.BENCH_INFLUX_COMPARE ?? COMPARE_DASHBOARD_FILE),
+        compareRange,
+        pair,
+      ),
       await timePromDashboard(promql, load(PROM_COMPARE_DASHBOARD_FILE), compareRange, pair),
     );
   } finally {

@@ -346,10 +346,17 @@ describe.skipIf(INFLUXD === undefined)("compare dashboard InfluxQL against a rea
   });
 
   it("narrows every table by an endpoint selection, and by both", async () => {
-    for (const selected of [{ endpoint: "status" }, { scenario: "mixed_workload", endpoint: "messages" }]) {
+    const cases: Record<string, string>[] = [
+      { endpoint: "status" },
+      { scenario: "mixed_workload", endpoint: "messages" },
+    ];
+    for (const selected of cases) {
       const variables = await resolveVariables(selected);
-      const selections = Object.fromEntries(Object.entries(selected).map(([k, v]) => [k, [v]]));
-      for (const title of Object.keys(TABLES)) await checkTable(title, variables, selections);
+      for (const title of Object.keys(TABLES)) {
+        // The agent metrics carry no endpoint: their tables filter by scenario only.
+        const applies = Object.entries(selected).filter(([k]) => k === "scenario" || !title.startsWith("Agent"));
+        await checkTable(title, variables, Object.fromEntries(applies.map(([k, v]) => [k, [v]])));
+      }
     }
   });
 
@@ -415,5 +422,96 @@ describe.skipIf(INFLUXD === undefined)("compare dashboard InfluxQL against a rea
       expectedTrend({ metric: "http_req_failed", stat: { kind: "mean" } }, 20, selections),
       "Error rate over runs (narrowed)",
     );
+  });
+
+  /** Numbers within 1e-9 (relative), NaN as NaN, anything else equal. */
+  function expectSame(actual: unknown, expected: unknown, label: string): void {
+    if (typeof expected === "number" && typeof actual === "number") {
+      if (Number.isNaN(expected)) expect(actual, label).toBeNaN();
+      else expectClose(actual, expected, label);
+    } else expect(actual, label).toEqual(expected);
+  }
+
+  const SELECTIONS: Selections[] = [
+    {},
+    { A: LATE_RUN },
+    { scenario: "mixed_workload" },
+    { endpoint: "status" },
+    { scenario: "agent_conversation", endpoint: "message" },
+    { N: "2" },
+  ];
+
+  // Request rates: the summary computes (n − 1) / span of each group from its count, first and last sample; the raw form
+  // was 1000 / mean(elapsed), which InfluxDB 1.x computes the same on these runs but not on every long run's group
+  // (tools/rollup/summary.ts, rateQueries) — checkTable holds both to (n − 1) / span.
+  it("every panel shows what the same panel computed over the raw points showed (the dashboard before summaries)", async () => {
+    const oracle = JSON.parse(JSON.stringify(buildCompareDashboard(INFLUXQL, "raw"))) as DashboardJson;
+    const rawPanels = new Map(dataPanels(oracle).map((p) => [p.title, p]));
+    const panels = dataPanels(dashboard);
+    expect(panels.map((p) => p.title)).toEqual([...rawPanels.keys()]);
+    let compared = 0;
+    for (const selected of SELECTIONS) {
+      const variables = await resolveVariables(selected);
+      for (const p of panels) {
+        const raw = rawPanels.get(p.title) as PanelJson;
+        const label = `${p.title} ${JSON.stringify(selected)}`;
+        expect(raw.targets?.map((t) => t.query)).not.toEqual(p.targets?.map((t) => t.query));
+        if (p.type === "table" && p.title !== "Runs over time") {
+          const [before, after] = [await tableOf(raw, variables), await tableOf(p, variables)];
+          const key = (r: Record<string, Cell>): string => JSON.stringify(Object.values(r)[0]);
+          const sorted = (rows: Record<string, Cell>[] | undefined) =>
+            [...(rows ?? [])].sort((x, y) => (key(x) < key(y) ? -1 : 1));
+          const [b, a] = [sorted(before), sorted(after)];
+          expect(
+            a.map((r) => Object.keys(r)),
+            label,
+          ).toEqual(b.map((r) => Object.keys(r)));
+          b.forEach((row, i) =>
+            Object.entries(row).forEach(([k, v]) => expectSame(a[i]?.[k], v, `${label} [${key(row)}] ${k}`)),
+          );
+          compared += b.length;
+          continue;
+        }
+        for (const [i, target] of (p.targets ?? []).entries()) {
+          const rawTarget = raw.targets?.[i];
+          expect(target.alias, label).toBe(rawTarget?.alias);
+          const [before, after] = [
+            await runQuery(expandQuery(rawTarget?.query ?? "", context(variables))),
+            await runQuery(expandQuery(target.query ?? "", context(variables))),
+          ];
+          expect(
+            after.map((x) => x.columns),
+            label,
+          ).toEqual(before.map((x) => x.columns));
+          before.forEach((series, j) =>
+            series.values.forEach((row, k) =>
+              row.forEach((v, c) =>
+                expectSame(after[j]?.values[k]?.[c], v, `${label} ${target.alias ?? ""} [${k}][${c}]`),
+              ),
+            ),
+          );
+          expect(
+            after.map((x) => x.values.length),
+            label,
+          ).toEqual(before.map((x) => x.values.length));
+          compared += before.reduce((n, x) => n + x.values.length, 0);
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+  });
+
+  it("a run without summary rows shows no column (the description says how to write them); writing them again restores it", async () => {
+    const [tables] = [dataPanels(dashboard).filter((p) => p.type === "table" && p.title !== "Runs over time")];
+    for (const p of tables) expect(p.description, p.title).toContain("npm run rollup -- --testid <id>");
+    await runQuery(`DROP SERIES FROM "run_summary" WHERE "testid" = '${LATE_RUN}'`);
+    const variables = await resolveVariables({ A: LATE_RUN });
+    const rows = (await tableOf(panel("p95 by endpoint"), variables)) ?? [];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).not.toHaveProperty("A");
+    const reader = createInfluxReader({ url: influx.url, envFile: null });
+    const writer = createInfluxWriter({ url: influx.url, envFile: null });
+    await summarizeRun(reader, writer, LATE_RUN);
+    await checkTable("p95 by endpoint", variables);
   });
 });

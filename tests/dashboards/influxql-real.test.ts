@@ -478,7 +478,7 @@ describe.skipIf(INFLUXD === undefined)("dashboard InfluxQL against a real Influx
     for (const target of counterTargets) {
       expect(older.get(target.label), target.label).toEqual([]);
       // Grafana shows fieldConfig.defaults.noValue in place of "No data" when no series came back.
-      expect((target.panel.fieldConfig?.defaults as { noValue?: string } | undefined)?.noValue, target.label).toBe("0");
+      expect(target.panel.fieldConfig?.defaults?.noValue, target.label).toBe("0");
     }
     // Its own agent turns are there, and are its own, not RUN's.
     const turnDuration = targetOf("Agent turn duration p50 / p95 / p99").label;

@@ -311,13 +311,13 @@ describe("Agents row", () => {
       expect(withIt.length, metric).toBeGreaterThan(0);
       for (const p of withIt) {
         for (const t of p.targets ?? []) expect(t.query, `${p.title} [${t.refId}]`).toMatch(/ fill\(0\)$/);
-        expect((p.fieldConfig?.defaults as { noValue?: string } | undefined)?.noValue, p.title).toBe("0");
+        expect(p.fieldConfig?.defaults?.noValue, p.title).toBe("0");
       }
     }
     // Trends keep "No data": no sample means no latency to show, not a latency of 0.
     for (const title of ["Agent turn duration p50 / p95 / p99", "SSE delivery lag p95", "Idle status read p95"]) {
       const p = panels.find((x) => x.title === title);
-      expect((p?.fieldConfig?.defaults as { noValue?: string } | undefined)?.noValue, title).toBeUndefined();
+      expect(p?.fieldConfig?.defaults?.noValue, title).toBeUndefined();
     }
   });
 });
@@ -329,7 +329,7 @@ describe("Outages row", () => {
   const queries = (title: string): string[] =>
     panels.find((p) => p.title === title)?.targets?.map((t) => t.query ?? "") ?? [];
   const defaults = (title: string): { noValue?: string } | undefined =>
-    panels.find((p) => p.title === title)?.fieldConfig?.defaults as { noValue?: string } | undefined;
+    panels.find((p) => p.title === title)?.fieldConfig?.defaults;
 
   it("is the last row, open, after Agents (the panel ids above it stay what they were)", () => {
     expect(start).toBeGreaterThan(0);

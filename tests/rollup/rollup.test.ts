@@ -188,7 +188,11 @@ describe.skipIf(INFLUXD === undefined)("the latency rollup on a real InfluxDB", 
     const env = { INFLUXDB_URL: influx.url };
     const ok = cli(["--testid", BACKFILLED], env);
     expect(ok.stderr).toBe("");
-    expect(ok.stdout).toMatch(new RegExp(`^rollup: ${BACKFILLED}: \\d+ windows, \\d+ rows written, summary: \\d+ rows \\(\\d+ metrics\\) in [\\d.]+ s\\n$`));
+    expect(ok.stdout).toMatch(
+      new RegExp(
+        `^rollup: ${BACKFILLED}: \\d+ windows, \\d+ rows written, summary: \\d+ rows \\(\\d+ metrics\\) in [\\d.]+ s\\n$`,
+      ),
+    );
     expect(ok.status).toBe(0);
     for (const [args, message] of [
       [[], /--testid or --follow is required/],

@@ -343,12 +343,12 @@ function trendPanels(): PanelEntry[] {
       (endpoint, i) =>
         new RawInfluxQL(
           refIdOf(i),
-          trendQuery(source, K6.httpReqDuration, [p95], [
-            { tag: "endpoint", value: endpoint },
-            BY_ENDPOINT,
-            BY_SCENARIO,
-            CALLS,
-          ]),
+          trendQuery(
+            source,
+            K6.httpReqDuration,
+            [p95],
+            [{ tag: "endpoint", value: endpoint }, BY_ENDPOINT, BY_SCENARIO, CALLS],
+          ),
           "time_series",
           endpoint,
         ),
@@ -377,19 +377,25 @@ function trendPanels(): PanelEntry[] {
       ),
     ),
     influxOnly("Error rate over runs", (source) =>
-      trendPanel("Error rate over runs", `Share of failed requests (http_req_failed).${note(source)}`, "percentunit", 12, [
-        new RawInfluxQL(
-          "A",
-          trendQuery(
-            source,
-            K6.httpReqFailed,
-            [{ name: "error rate", raw: mean(), stat: { kind: "mean" } }],
-            [BY_SCENARIO, BY_ENDPOINT],
+      trendPanel(
+        "Error rate over runs",
+        `Share of failed requests (http_req_failed).${note(source)}`,
+        "percentunit",
+        12,
+        [
+          new RawInfluxQL(
+            "A",
+            trendQuery(
+              source,
+              K6.httpReqFailed,
+              [{ name: "error rate", raw: mean(), stat: { kind: "mean" } }],
+              [BY_SCENARIO, BY_ENDPOINT],
+            ),
+            "time_series",
+            "$col",
           ),
-          "time_series",
-          "$col",
-        ),
-      ]),
+        ],
+      ),
     ),
     influxOnly("Agent turn p95 over runs", (source) =>
       trendPanel(
