@@ -1,5 +1,5 @@
 // k6-series against k6's own expectations: the facts asserted here are restated from k6 v1.8.1's tests of its
-// `experimental-prometheus-rw` output (/work/k6build/src/k6/internal/output/prometheusrw/…), each case naming the
+// `experimental-prometheus-rw` output (grafana/k6 v1.8.1, internal/output/prometheusrw/…), each case naming the
 // test it comes from; plus the wire format (protobuf + snappy) decoded back by an independent reader.
 import { describe, expect, it } from "vitest";
 import {
