@@ -60,6 +60,16 @@ load: ## run the k6 suite in Docker against the stack (MAX_PROMPTS=n: prompt bud
 	@./scripts/require-stack.sh
 	@./run-tests.sh --docker --monitor $(LOAD_FLAGS)
 
+# `make capacity`: one stepped arrival-rate run and a verdict per step (k6/README.md "Capacity search"): the knobs of
+# `make load` plus CAPACITY_MAX_RATE=, CAPACITY_STEPS=, CAPACITY_RATES=a,b,c, CAPACITY_STEP_SECONDS=, CAPACITY_MIX=,
+# CAPACITY_MAX_VUS= (make exports command-line variables to the recipe, and run-tests.sh hands them to k6).
+capacity: ## how much can it take: one stepped arrival-rate run, then per step the SLO rows from the store; prints the knee
+	@$(CHECK_METRICS)
+	@./scripts/require-stack.sh
+	@npm run --silent capacity
+
+.PHONY: capacity
+
 # `make k8s-load` (k6-operator, README.md "Beyond one machine"): PARALLELISM=4 IMAGE=registry/agentapi-load-k6:tag
 # [NAMESPACE=ns] [INFLUXDB_TOKEN=… INFLUXDB_ADDR=url] [GRAFANA_URL=url] plus the run knobs above; exit codes in the script.
 k8s-load: ## run the suite on Kubernetes with k6-operator: N runners, one testid; waits, then the global verdict

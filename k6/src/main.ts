@@ -19,6 +19,8 @@ import { judged, promptShares, scenarios } from "./run-plan";
 import { buildK6Thresholds } from "./thresholds";
 
 import { asIteration } from "./lib/iteration";
+import { capacity } from "./capacity/run-capacity";
+import { withStepTags } from "./capacity/step-tags";
 import { authentication as authenticationJourney } from "./scenarios/authentication";
 import { mcpConnection as mcpConnectionJourney } from "./scenarios/mcp-connection";
 import { toolExecution as toolExecutionJourney } from "./scenarios/tool-execution";
@@ -28,19 +30,24 @@ import { mixedWorkload as mixedWorkloadJourney } from "./scenarios/mixed-workloa
 import { agentConversation as agentConversationJourney } from "./scenarios/agent-conversation";
 import { eventWatchers as eventWatchersJourney } from "./scenarios/event-watchers";
 
-// The journeys as k6 runs them: each iteration ends by recording what is counted once per iteration (asIteration).
-export const authentication = asIteration(authenticationJourney);
-export const mcpConnection = asIteration(mcpConnectionJourney);
-export const toolExecution = asIteration(toolExecutionJourney);
-export const listTools = asIteration(listToolsJourney);
-export const disconnect = asIteration(disconnectJourney);
-export const mixedWorkload = asIteration(mixedWorkloadJourney);
-export const agentConversation = asIteration(agentConversationJourney);
-export const eventWatchers = asIteration(eventWatchersJourney);
+// The journeys as k6 runs them: each iteration ends by recording what is counted once per iteration (asIteration);
+// in a capacity run each begins by tagging its samples with its step (capacity/step-tags.ts).
+export const authentication = withStepTags(capacity, asIteration(authenticationJourney));
+export const mcpConnection = withStepTags(capacity, asIteration(mcpConnectionJourney));
+export const toolExecution = withStepTags(capacity, asIteration(toolExecutionJourney));
+export const listTools = withStepTags(capacity, asIteration(listToolsJourney));
+export const disconnect = withStepTags(capacity, asIteration(disconnectJourney));
+export const mixedWorkload = withStepTags(capacity, asIteration(mixedWorkloadJourney));
+export const agentConversation = withStepTags(capacity, asIteration(agentConversationJourney));
+export const eventWatchers = withStepTags(capacity, asIteration(eventWatchersJourney));
 
 export const options: Options = {
-  scenarios,
-  thresholds: buildK6Thresholds(judged.rows, config.scenarios, config.profile.abortOnFail),
+  scenarios: capacity?.scenarios ?? scenarios,
+  // A capacity run goes past the knee on purpose: its verdict is per step (tools/capacity), so k6 judges nothing
+  // (the empty lists keep the breakdowns in the summary).
+  thresholds: capacity
+    ? buildK6Thresholds([], config.scenarios)
+    : buildK6Thresholds(judged.rows, config.scenarios, config.profile.abortOnFail),
   // transport: one value per run (pty or acp), so the dashboards can say which one a run drove.
   tags: { testid: config.testId, transport: config.transport },
   summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],

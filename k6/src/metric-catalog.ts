@@ -166,5 +166,7 @@ export const BUILTIN_METRICS: ReadonlyArray<MetricSpec> = [
   { name: "iterations", type: "counter", description: "completed iterations" },
   { name: "vus", type: "gauge", description: "active VUs" },
   { name: "vus_max", type: "gauge", description: "allocated VUs" },
+  // Arrival-rate executors only (a capacity search, k6/src/capacity): the generator's own shortfall.
+  { name: "dropped_iterations", type: "counter", description: "iterations due when no VU was idle (not started)" },
   { name: "sse_event", type: "counter", description: "SSE events received (xk6-sse)" },
 ];

@@ -2,12 +2,15 @@
 // threshold rows it is judged by (and whether its VUs share agents), and each prompting scenario's share of the
 // prompt budget.
 
+import { capacity } from "./capacity/run-capacity";
 import { buildScenarios } from "./profiles";
 import { splitPromptBudget } from "./prompt-plan";
 import { config } from "./run-config";
 import { runThresholds } from "./run-thresholds";
 
-export const scenarios = buildScenarios(config.profile, config.scenarios, config.vusFactor, config.timeScale);
+// A capacity run (capacity/plan.ts) is judged and budgeted as ramping plans at its VU pools' size.
+export const scenarios =
+  capacity?.asRamping ?? buildScenarios(config.profile, config.scenarios, config.vusFactor, config.timeScale);
 
 export const judged = runThresholds(config, scenarios);
 

@@ -26,6 +26,9 @@ export interface PrometheusStoreOptions {
 
 const PROFILE_PREFIX = /^(smoke|local|staging|production)-/;
 
+/** Float series that mark a run's first and last moments (see runInfo). */
+const CLOCK_SERIES = ["k6_vus", "k6_data_sent_total", "k6_data_received_total"];
+
 /** The series name k6's output gives a metric (tools/prometheus/README.md). */
 export function seriesName(metric: string): string | undefined {
   const spec = metricSpec(metric);
@@ -187,9 +190,15 @@ export function createPrometheusStore(api: PromQueryClient, options: PrometheusS
       for (const candidate of candidatesOf(metric))
         if (seriesName(candidate) === metric) catalog.set(metric, candidate);
     }
-    // The span: the first and last point of the run's vus gauge (or its requests), to a push interval.
-    const clock = ["k6_vus", "k6_http_reqs_total", ...names].find((n) => names.has(n)) as string;
-    const clockPoints = await points(`${selector(clock, testid, {})}[${Math.ceil(lookbackS)}s]`, endS);
+    // The span: the first and last point of float series every run has and that see its first and last moments —
+    // the vus gauge (pushed all run long) and the bytes counters (every request, setup's and teardown's too). A few
+    // series with few points each, not the histograms.
+    const clocks = CLOCK_SERIES.filter((n) => names.has(n));
+    if (clocks.length === 0) clocks.push([...names][0] as string);
+    const clockPoints = await points(
+      `{__name__=~"${clocks.join("|")}",testid="${escapeValue(testid)}"}[${Math.ceil(lookbackS)}s]`,
+      endS,
+    );
     const times = clockPoints.flatMap((s) => [...s.values, ...s.histograms].map((p) => p.time));
     const start = Math.min(...times);
     const end = Math.max(...times);
@@ -252,12 +261,14 @@ export function createPrometheusStore(api: PromQueryClient, options: PrometheusS
         const [lo] = await ask(`min(min_over_time(${sel}[${window}]))`, atS);
         const max = hi ? lastValue(hi) : NaN;
         const min = lo ? lastValue(lo) : NaN;
-        // Points are the gauge's value at each push: its extremes between pushes are unseen.
+        // k6's `value` is the gauge's last one (its last push holds it); the extremes are those of the points, and
+        // the pushes see a gauge only at each flush, so its true extremes lie beyond them.
+        const value = Math.max(...series.map(lastValue));
         out.set(k.key, {
           type: "gauge",
           isTime: false,
-          values: { value: max, min, max },
-          bounds: { value: [max, Infinity], max: [max, Infinity], min: [-Infinity, min] },
+          values: { value, min, max },
+          bounds: { max: [max, Infinity], min: [-Infinity, min] },
         });
       }
     }

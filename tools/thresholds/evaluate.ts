@@ -7,7 +7,7 @@
 // limit — never a guess either way.
 import { splitKey } from "../../k6/src/reports/summary-data";
 import { thresholdKey, type ThresholdRow } from "../../k6/src/thresholds";
-import type { RunStore } from "../store/types";
+import type { RunSpan, RunStore } from "../store/types";
 import { holds, metricType, parseThreshold } from "./arithmetic";
 
 export type Verdict = "held" | "breached" | "undecided";
@@ -27,6 +27,10 @@ export interface GlobalOutcome {
 export interface EvaluateOptions {
   /** Judge one runner alone (its `instance_id` tag, as k6-operator tags samples), as that runner judged itself. */
   instance?: string;
+  /** Judge only the points with these tags too (a capacity run's `step` and `phase`: tools/capacity). */
+  tags?: Record<string, string>;
+  /** The run's span, when the caller has it already (saves a query per call). */
+  info?: RunSpan;
 }
 
 /** k6's value of a statistic with no sample (an empty sink): 0, as k6 reports it. */
@@ -51,14 +55,18 @@ export async function evaluateRun(
   rows: ReadonlyArray<ThresholdRow>,
   options: EvaluateOptions = {},
 ): Promise<GlobalOutcome[]> {
-  const info = await store.runInfo(testid);
+  const info = options.info ?? (await store.runInfo(testid));
   const outcomes: GlobalOutcome[] = [];
   for (const row of rows) {
     const key = thresholdKey(row);
     const { metric, tags } = splitKey(key);
     const type = metricType(metric);
     if (type === undefined) throw new Error(`threshold on unknown metric ${key}`);
-    const filter = options.instance === undefined ? tags : { ...tags, instance_id: options.instance };
+    const filter = {
+      ...tags,
+      ...options.tags,
+      ...(options.instance === undefined ? {} : { instance_id: options.instance }),
+    };
     const parsed = row.conditions.map(parseThreshold);
     const statistics = [...new Set(parsed.map((t) => t.statistic))];
     const stats = (

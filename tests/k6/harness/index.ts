@@ -33,6 +33,7 @@ export type { HttpAnswer } from "./host";
 export { buildSummary, evaluateThresholds, parseThreshold, percentile } from "./summary";
 export type { EventsTransport } from "./bundle";
 export { executionTuple, operatorSegment } from "./segments";
+export { runArrivalRate, type ArrivalOptions } from "./arrival";
 
 export interface JourneyOptions {
   /** Scenarios to run (default: every scenario in the script's options.scenarios). */
@@ -105,13 +106,13 @@ export interface ScriptOptions {
 }
 
 /** A worker's final report plus what it streamed while running. */
-type WorkerOutcome = Omit<Extract<WorkerMessage, { type: "done" }>, "type"> & {
+export type WorkerOutcome = Omit<Extract<WorkerMessage, { type: "done" }>, "type"> & {
   samples: MetricSample[];
   logs: Array<{ level: string; text: string }>;
   requested: string[];
 };
 
-interface Shared {
+export interface Shared {
   bundle: string;
   env: Record<string, string>;
   globalTags: Record<string, string>;
@@ -121,7 +122,7 @@ interface Shared {
   onAnswer?: (answer: HttpAnswer) => void;
 }
 
-interface VuIds {
+export interface VuIds {
   idInTest: number;
   idInInstance: number;
   /** The scenario's iteration counter on this instance (iterations phase). */
@@ -129,9 +130,10 @@ interface VuIds {
 }
 
 /** Setup, teardown, options and the summary run outside any VU: id 0. */
-const NO_VU: VuIds = { idInTest: 0, idInInstance: 0 };
+export const NO_VU: VuIds = { idInTest: 0, idInInstance: 0 };
 
-function runWorker(shared: Shared, phase: WorkerPhase, ids: VuIds): Promise<WorkerOutcome> {
+/** Runs one phase in a VU worker; `onIdle` hears an arrival-rate VU wait for its next iteration (arrival.ts). */
+export function runWorker(shared: Shared, phase: WorkerPhase, ids: VuIds, onIdle?: () => void): Promise<WorkerOutcome> {
   const vuId = ids.idInTest;
   return new Promise((resolve, reject) => {
     const { port1, port2 } = new MessageChannel();
@@ -165,6 +167,7 @@ function runWorker(shared: Shared, phase: WorkerPhase, ids: VuIds): Promise<Work
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "samples") samples.push(...message.samples);
       else if (message.type === "log") logs.push({ level: message.level, text: message.text });
+      else if (message.type === "idle") onIdle?.();
       else done = message;
     });
     worker.on("error", (error) => {
@@ -180,7 +183,7 @@ function runWorker(shared: Shared, phase: WorkerPhase, ids: VuIds): Promise<Work
   });
 }
 
-function derivedEnv(agentApiUrl: string, brokerUrl: string): Record<string, string> {
+export function derivedEnv(agentApiUrl: string, brokerUrl: string): Record<string, string> {
   return {
     BASE_URL: agentApiUrl,
     AUTH_URL: `${brokerUrl}/api/auth/token`,

@@ -23,6 +23,18 @@ export type WorkerPhase =
   | { kind: "options" }
   | { kind: "setup" }
   | { kind: "iterations"; scenario: string; exec: string; iterations: number; setupData: unknown }
+  /**
+   * An arrival-rate executor's VU (arrival.ts): says "idle" and waits on `go` (Int32Array at 0) for the main thread's
+   * word — 1 runs one iteration, 2 ends; Float64Array at byte 8 holds the scenario's start (epoch ms), set by then.
+   */
+  | {
+      kind: "arrival";
+      scenario: string;
+      exec: string;
+      setupData: unknown;
+      executor: string;
+      go: SharedArrayBuffer;
+    }
   | { kind: "teardown"; setupData: unknown }
   | { kind: "summary"; summary: unknown };
 
@@ -111,6 +123,7 @@ export type HostRequest = HttpRequestMessage | SseOpenMessage | SseNextMessage |
 export type WorkerMessage =
   | { type: "samples"; samples: MetricSample[] }
   | { type: "log"; level: string; text: string }
+  | { type: "idle" }
   | {
       type: "done";
       result: unknown;

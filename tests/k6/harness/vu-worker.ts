@@ -29,6 +29,30 @@ rt.initDone = true;
 let result: unknown;
 let aborted: string | null = null;
 
+/** One iteration of the VU's scenario, then what k6 records for every iteration. */
+function runIteration(exec: ScriptFunction, scenario: string, i: number, setupData: unknown): void {
+  rt.iterationInScenario = i;
+  rt.iterationInTest = i;
+  rt.beginScenarioIteration();
+  (globalThis as unknown as Record<string, unknown>).__ITER = i;
+  rt.groupPath = "";
+  const started = Date.now();
+  try {
+    exec(setupData);
+  } catch (error) {
+    if (error instanceof TestAbort) aborted = error.message;
+    else rt.errors.push(`${scenario} iteration ${i}: ${describe(error)}`);
+  }
+  rt.groupPath = "";
+  const tags = rt.stateTags();
+  rt.emit("iteration_duration", "trend", Date.now() - started, tags);
+  rt.emit("iterations", "counter", 1, tags);
+  rt.emit("data_sent", "counter", rt.bytesSent, tags);
+  rt.emit("data_received", "counter", rt.bytesReceived, tags);
+  rt.bytesSent = 0;
+  rt.bytesReceived = 0;
+}
+
 try {
   const phase = init.phase;
   switch (phase.kind) {
@@ -51,27 +75,25 @@ try {
       const exec = fn(phase.exec);
       if (!exec) throw new Error(`the script exports no function "${phase.exec}" for scenario ${phase.scenario}`);
       rt.scenario = phase.scenario;
-      for (let i = 0; i < phase.iterations && aborted === null; i++) {
-        rt.iterationInScenario = i;
-        rt.iterationInTest = i;
-        rt.beginScenarioIteration();
-        (globalThis as unknown as Record<string, unknown>).__ITER = i;
-        rt.groupPath = "";
-        const started = Date.now();
-        try {
-          exec(phase.setupData);
-        } catch (error) {
-          if (error instanceof TestAbort) aborted = error.message;
-          else rt.errors.push(`${phase.scenario} iteration ${i}: ${describe(error)}`);
-        }
-        rt.groupPath = "";
-        const tags = rt.stateTags();
-        rt.emit("iteration_duration", "trend", Date.now() - started, tags);
-        rt.emit("iterations", "counter", 1, tags);
-        rt.emit("data_sent", "counter", rt.bytesSent, tags);
-        rt.emit("data_received", "counter", rt.bytesReceived, tags);
-        rt.bytesSent = 0;
-        rt.bytesReceived = 0;
+      for (let i = 0; i < phase.iterations && aborted === null; i++)
+        runIteration(exec, phase.scenario, i, phase.setupData);
+      break;
+    }
+    case "arrival": {
+      const exec = fn(phase.exec);
+      if (!exec) throw new Error(`the script exports no function "${phase.exec}" for scenario ${phase.scenario}`);
+      rt.scenario = phase.scenario;
+      rt.executor = phase.executor;
+      const go = new Int32Array(phase.go, 0, 1);
+      const startedAt = new Float64Array(phase.go, 8, 1);
+      for (let i = 0; aborted === null; i++) {
+        rt.flush();
+        parentPort?.postMessage({ type: "idle" } satisfies WorkerMessage);
+        Atomics.wait(go, 0, 0);
+        if (Atomics.load(go, 0) !== 1) break;
+        Atomics.store(go, 0, 0);
+        rt.scenarioStartTime = startedAt[0] ?? 0;
+        runIteration(exec, phase.scenario, i, phase.setupData);
       }
       break;
     }

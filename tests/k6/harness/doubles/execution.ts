@@ -10,13 +10,15 @@ const exec = {
       idInInstance: rt.vuIdInInstance,
       iterationInScenario: rt.iterationInScenario,
       iterationInInstance: rt.iterationInTest,
+      metrics: { tags: rt.vuMetricTags, metadata: {} },
     };
   },
   get scenario() {
     const rt = runtime();
     return {
       name: rt.scenario ?? "",
-      executor: "ramping-vus",
+      executor: rt.executor,
+      startTime: rt.scenarioStartTime,
       iterationInTest: rt.scenarioIterationInTest,
       iterationInInstance: rt.scenarioIterationInInstance,
     };

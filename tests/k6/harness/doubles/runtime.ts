@@ -37,6 +37,11 @@ export class VuRuntime {
   readonly executionSegmentSequence: string | null;
   readonly globalTags: Record<string, string>;
   scenario: string | undefined;
+  /** exec.scenario.executor and startTime (epoch ms) as the run's executor reports them. */
+  executor = "ramping-vus";
+  scenarioStartTime = 0;
+  /** exec.vu.metrics.tags: tags the script sets on its VU, on every sample after (they persist across iterations). */
+  readonly vuMetricTags: Record<string, string> = {};
   /** "::a::b" while inside group("a") → group("b"); "" at the top. */
   groupPath = "";
   iterationInScenario = 0;
@@ -96,7 +101,7 @@ export class VuRuntime {
 
   /** The tags k6 puts on every sample from this VU right now. */
   stateTags(): Record<string, string> {
-    const tags: Record<string, string> = { ...this.globalTags, group: this.groupPath };
+    const tags: Record<string, string> = { ...this.globalTags, ...this.vuMetricTags, group: this.groupPath };
     if (this.scenario !== undefined) tags.scenario = this.scenario;
     return tags;
   }
