@@ -3,21 +3,10 @@
 // from schema-3 buckets (the buckets k6's native histograms use: tools/prometheus/native-histogram.ts), and the
 // interval is one bucket wide (≤ 2^(1/8) − 1 ≈ 9.05 % of its lower end) when the two samples around the rank share one.
 import { describe, expect, it } from "vitest";
+import { prng } from "../../tools/compare/stats";
 import { bucketKey, bucketUpperBound } from "../../tools/prometheus/native-histogram";
 import { percentileFromBuckets, type Bucket } from "../../tools/store/prometheus";
 import { percentile } from "../../tools/thresholds/arithmetic";
-
-/** A small seeded PRNG (mulberry32): the same cases every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bucketsOf(values: readonly number[]): Bucket[] {
   const counts = new Map<number, number>();
@@ -32,7 +21,7 @@ const FACTOR = 2 ** (1 / 8);
 
 describe("percentile bounds from native-histogram buckets", () => {
   it("hold k6's exact percentile for latency-like samples of every size", () => {
-    const random = rng(17);
+    const random = prng(17); // seeded: the same cases every run
     let cases = 0;
     for (const n of [1, 2, 3, 7, 20, 101, 1000, 5000]) {
       for (let trial = 0; trial < 10; trial++) {

@@ -1,11 +1,9 @@
 // A real InfluxDB 1.x server (Debian's `influxdb` package) for one test file: own temp dir, loopback-only HTTP and
 // RPC ports, no usage reporting, no self-monitoring. InfluxDB 2 answers InfluxQL through the same v1 /query API
 // (database = bucket via its DBRP mapping), so the dashboard's queries run here as they run against the stack.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { freePort, startServerProcess } from "../../support/server-process";
 
 export interface InfluxSeries {
   name: string;
@@ -37,17 +35,6 @@ export function findInfluxd(): string | undefined {
   return probe.status === 0 ? "influxd" : undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function config(dir: string, httpPort: number, rpcPort: number): string {
   return [
     "reporting-disabled = true",
@@ -72,51 +59,18 @@ function config(dir: string, httpPort: number, rpcPort: number): string {
   ].join("\n");
 }
 
-async function waitForPing(url: string, child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`influxd exited with ${child.exitCode}: ${stderr().slice(-500)}`);
-    try {
-      const res = await fetch(`${url}/ping`);
-      if (res.status === 204) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`influxd did not answer /ping within ${timeoutMs} ms: ${stderr().slice(-500)}`);
-}
-
 export async function startInfluxd(binary: string): Promise<RunningInfluxd> {
-  const dir = mkdtempSync(join(tmpdir(), "influxd-dash-"));
   const [httpPort, rpcPort] = [await freePort(), await freePort()];
-  const configFile = join(dir, "influxdb.conf");
-  writeFileSync(configFile, config(dir, httpPort, rpcPort));
-  let log = "";
-  const child = spawn(binary, ["-config", configFile], { stdio: ["ignore", "ignore", "pipe"] });
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => {
-    log = (log + chunk).slice(-20_000);
-  });
   const url = `http://127.0.0.1:${httpPort}`;
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitForPing(url, child, () => log, 15_000);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const { dir, stop } = await startServerProcess({
+    name: "influxd",
+    binary,
+    files: (d) => ({ "influxdb.conf": config(d, httpPort, rpcPort) }),
+    args: (d) => ["-config", join(d, "influxdb.conf")],
+    url,
+    ready: { path: "/ping", status: 204 },
+    timeoutMs: 15_000,
+  });
 
   return {
     url,

@@ -6,11 +6,9 @@
 // TSDB, nothing older than the head's newest sample − 1 h (half the 2 h block range), "out of bounds". A fresh TSDB
 // takes its first sample at any time, so tests place their data at recent times (now − a few minutes) and every
 // file writes each series in time order, as k6 does.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { freePort, startServerProcess } from "../../support/server-process";
 
 export interface RunningPrometheus {
   /** Base URL, e.g. http://127.0.0.1:41234 (remote write at /api/v1/write, queries at /api/v1/query). */
@@ -26,45 +24,18 @@ export function findPrometheus(): string | undefined {
   return probe.status === 0 ? "prometheus" : undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** No scrape jobs: the server only stores what the tests write. A long interval keeps it from scraping itself. */
 const CONFIG = ["global:", "  scrape_interval: 1h", "  evaluation_interval: 1h", "scrape_configs: []", ""].join("\n");
 
-async function waitForReady(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${log().slice(-500)}`);
-    try {
-      const res = await fetch(`${url}/-/ready`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`prometheus did not answer /-/ready within ${timeoutMs} ms: ${log().slice(-500)}`);
-}
-
 export async function startPrometheus(binary: string): Promise<RunningPrometheus> {
-  const dir = mkdtempSync(join(tmpdir(), "prometheus-rw-"));
   const port = await freePort();
-  const configFile = join(dir, "prometheus.yml");
-  writeFileSync(configFile, CONFIG);
-  let log = "";
-  const child = spawn(
+  const url = `http://127.0.0.1:${port}`;
+  const server = await startServerProcess({
+    name: "prometheus",
     binary,
-    [
-      `--config.file=${configFile}`,
+    files: () => ({ "prometheus.yml": CONFIG }),
+    args: (dir) => [
+      `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--web.enable-remote-write-receiver",
@@ -75,30 +46,9 @@ export async function startPrometheus(binary: string): Promise<RunningPrometheus
       "--storage.tsdb.retention.time=1d",
       "--log.level=warn",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => {
-    log = (log + chunk).slice(-20_000);
+    url,
+    ready: { path: "/-/ready", status: 200 },
+    timeoutMs: 30_000,
   });
-  const url = `http://127.0.0.1:${port}`;
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitForReady(url, child, () => log, 30_000);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, dataDir: join(dir, "data"), stop };
+  return { url, dataDir: join(server.dir, "data"), stop: server.stop };
 }
