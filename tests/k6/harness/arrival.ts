@@ -8,6 +8,7 @@ import { parseDuration } from "../../../k6/src/lib/duration";
 import { workerBundle, type EventsTransport } from "./bundle";
 import {
   derivedEnv,
+  journeyRun,
   loadOptions,
   NO_VU,
   runWorker,
@@ -17,7 +18,7 @@ import {
   type WorkerOutcome,
 } from "./index";
 import { executionTuple } from "./segments";
-import type { DeclaredMetric, MetricSample } from "./types";
+import type { MetricSample } from "./types";
 
 export interface ArrivalOptions {
   agentApiUrl: string;
@@ -194,22 +195,13 @@ export async function runArrivalRate(opts: ArrivalOptions): Promise<JourneyRun> 
   const aborted = outcomes.find((o) => o.aborted !== null);
   if (!aborted) outcomes.push(await runWorker(shared, { kind: "teardown", setupData: setup.result }, NO_VU));
 
-  const declared = new Map<string, DeclaredMetric>();
-  for (const o of outcomes) for (const m of o.declaredMetrics) declared.set(m.name, m);
-  return {
-    samples: [...outcomes.flatMap((o) => o.samples), ...engineSamples].sort((a, b) => a.time - b.time),
-    passedChecks: outcomes.reduce((n, o) => n + o.passedChecks, 0),
-    failedChecks: outcomes.reduce((n, o) => n + o.failedChecks, 0),
-    errors: [...outcomes.flatMap((o) => o.errors), ...(aborted ? [`aborted: ${aborted.aborted}`] : [])],
+  return journeyRun(outcomes, engineSamples, aborted, {
     options,
-    declaredMetrics: [...declared.values()],
-    logs: outcomes.flatMap((o) => o.logs),
-    requested: outcomes.flatMap((o) => o.requested),
-    durationMs: Date.now() - started,
     env,
     setupData: setup.result,
+    started,
     vus: startedVus,
-  };
+  });
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -292,22 +292,31 @@ export async function runJourneys(opts: JourneyOptions): Promise<JourneyRun> {
   const aborted = outcomes.find((o) => o.aborted !== null);
   if (!aborted) outcomes.push(await runWorker(shared, { kind: "teardown", setupData: setup.result }, NO_VU));
 
-  const samples = [...outcomes.flatMap((o) => o.samples), ...vuSamples].sort((a, b) => a.time - b.time);
+  return journeyRun(outcomes, vuSamples, aborted, { options, env, setupData: setup.result, started, vus: startedVus });
+}
+
+/** A run's result from its workers' outcomes (setup, VUs, teardown) and the samples the engine itself emitted. */
+export function journeyRun(
+  outcomes: readonly WorkerOutcome[],
+  engineSamples: readonly MetricSample[],
+  aborted: WorkerOutcome | undefined,
+  run: Pick<JourneyRun, "options" | "env" | "setupData" | "vus"> & { started: number },
+): JourneyRun {
   const declared = new Map<string, DeclaredMetric>();
   for (const o of outcomes) for (const m of o.declaredMetrics) declared.set(m.name, m);
   return {
-    samples,
+    samples: [...outcomes.flatMap((o) => o.samples), ...engineSamples].sort((a, b) => a.time - b.time),
     passedChecks: outcomes.reduce((n, o) => n + o.passedChecks, 0),
     failedChecks: outcomes.reduce((n, o) => n + o.failedChecks, 0),
     errors: [...outcomes.flatMap((o) => o.errors), ...(aborted ? [`aborted: ${aborted.aborted}`] : [])],
-    options,
+    options: run.options,
     declaredMetrics: [...declared.values()],
     logs: outcomes.flatMap((o) => o.logs),
     requested: outcomes.flatMap((o) => o.requested),
-    durationMs: Date.now() - started,
-    env,
-    setupData: setup.result,
-    vus: startedVus,
+    durationMs: Date.now() - run.started,
+    env: run.env,
+    setupData: run.setupData,
+    vus: run.vus,
   };
 }
 
