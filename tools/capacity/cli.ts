@@ -19,6 +19,7 @@ import { CapacityPlanError } from "../../k6/src/capacity/plan";
 import { REPO_ROOT } from "../influx/index";
 import { createStore, STORE_CHOICES, StoreError } from "../store/index";
 import { capacityJson, capacityTable } from "./report";
+import { capacityHtml, type CapacityDocument } from "./report-html";
 import { asInDocker, capacitySettings, settingsOf, type CapacitySettings } from "./settings";
 import { EXIT, judgeCapacity } from "./verdict";
 
@@ -124,9 +125,11 @@ async function main(): Promise<void> {
     const result = await judgeCapacity(store, testid, rows, plan);
     const dir = join(REPO_ROOT, "reports", testid);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "capacity.json"), capacityJson(result, plan, store.description));
+    const json = capacityJson(result, plan, store.description);
+    writeFileSync(join(dir, "capacity.json"), json);
+    writeFileSync(join(dir, "capacity.html"), capacityHtml(JSON.parse(json) as CapacityDocument));
     process.stdout.write(capacityTable(result, plan));
-    process.stdout.write(`report: reports/${testid}/capacity.json\n`);
+    process.stdout.write(`report: reports/${testid}/capacity.json, capacity.html\n`);
     process.exit(result.exitCode);
   } catch (error) {
     if (error instanceof StoreError) {
