@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCENARIO_NAMES, type ScenarioName } from "../../k6/src/names";
 import { THRESHOLD_TABLE } from "../../k6/src/thresholds";
-import { ROLLUPS } from "../../tools/rollup/spec";
+import { ALL, ROLLUPS, SUMMARY_MEASUREMENT, SUMMARY_METRIC_TAG, summaryOf } from "../../tools/rollup/spec";
 import { countByJourney, iterationsPerVu, mixPerRequest } from "../../scripts/bench-suite/mix";
 import { REPO_ROOT } from "./harness/bundle";
 import { runJourneys, type JourneyRun, type MetricSample } from "./harness/index";
@@ -71,10 +71,17 @@ function dashboardQueries(): Query[] {
       // A rollup measurement (tools/rollup) is built from a k6 trend's samples with the spec's fixed tags; a
       // variable's `${name:text}` (one value or All) needs the tag on the samples, whatever its value.
       const rollup = ROLLUPS.find((r) => r.measurement === from);
-      const measurement = rollup?.source ?? from;
-      const tags: Query["tags"] = Object.entries(rollup?.where ?? {}).map(([tag, value]) => ({ tag, value }));
+      // A run summary row (tools/rollup/spec.ts SUMMARIES) is built from the metric its `metric` tag names, with that
+      // spec's fixed tags; its "All" rows need the tag on the samples, whatever its value.
+      const summarised =
+        from === SUMMARY_MEASUREMENT ? new RegExp(`"${SUMMARY_METRIC_TAG}" = '([a-z_]+)'`).exec(q)?.[1] : undefined;
+      const where = summarised !== undefined ? summaryOf(summarised).where : (rollup?.where ?? {});
+      const measurement = summarised ?? rollup?.source ?? from;
+      const tags: Query["tags"] = Object.entries(where).map(([tag, value]) => ({ tag, value }));
       for (const m of q.matchAll(/"([a-z_]+)" = '([^']*)'/g)) {
-        tags.push({ tag: m[1] ?? "", value: m[2]?.startsWith("${") ? undefined : m[2] });
+        if (summarised !== undefined && m[1] === SUMMARY_METRIC_TAG) continue;
+        const fixed = m[2]?.startsWith("${") || (summarised !== undefined && m[2] === ALL) ? undefined : m[2];
+        tags.push({ tag: m[1] ?? "", value: fixed });
       }
       for (const m of q.matchAll(/"([a-z_]+)" =~/g)) tags.push({ tag: m[1] ?? "" });
       // The outermost GROUP BY: time(…) and the quoted tags after it.

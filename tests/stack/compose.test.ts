@@ -340,6 +340,14 @@ describe("no secret is written in compose or committed env files", () => {
       "HOST_UID",
       "HOST_GID",
     ]);
+    // A capacity search's knobs are per run too (make capacity / npm run capacity), documented in k6/README.md.
+    const capacityKnobs = [...composeText.matchAll(/\$\{(CAPACITY[A-Z0-9_]*)/g)].map((m) => m[1]!);
+    expect(capacityKnobs.length).toBeGreaterThan(0);
+    const k6Readme = readText("k6/README.md");
+    for (const knob of capacityKnobs) {
+      expect(k6Readme, `k6/README.md documents ${knob}`).toContain(knob);
+      perRun.add(knob);
+    }
     // The opt-in agentapi-real(-acp) services (profile real) document their knobs in their own README.
     const realReadme = readText("infra/agentapi-real/README.md");
     const realKnobs = new Set([
