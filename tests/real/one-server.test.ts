@@ -69,8 +69,24 @@ function line(label: string, j: Judged): string {
   return (
     `one real agentapi [${label}]: ${held}/${j.outcomes.length} thresholds held; p95 ` +
     keys.map((k) => `${k.replace("http_req_duration", "")} ${observed(j, k)}`).join(", ") +
-    `; failed: ${j.failed.join(", ") || "none"}`
+    `; failed: ${j.failed.join(", ") || "none"}` +
+    failedRequests(j.run)
   );
+}
+
+/** Each failed request (k6's http_req_failed) and failed check, so a red run says what failed, not only that. */
+function failedRequests(run: JourneyRun): string {
+  const requests = run.samples
+    .filter((s) => s.metric === "http_req_failed" && s.value !== 0)
+    .map(
+      (s) =>
+        `${s.tags.method ?? "?"} ${s.tags.endpoint ?? s.tags.name ?? "?"} → ${s.tags.status ?? "?"}${s.tags.error_code ? ` (error ${s.tags.error_code})` : ""} [${s.tags.scenario ?? "?"}]`,
+    );
+  const checks = run.samples
+    .filter((s) => s.metric === "checks" && s.value === 0)
+    .map((s) => `${s.tags.check ?? "?"} [${s.tags.scenario ?? "?"}]`);
+  if (requests.length === 0 && checks.length === 0) return "";
+  return `; failed requests: ${requests.join("; ") || "none"}; failed checks: ${checks.join("; ") || "none"}`;
 }
 
 describeRealAgentApi("one real agentapi shared by every VU: the thresholds tell the truth", () => {
