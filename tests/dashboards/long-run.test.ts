@@ -90,13 +90,25 @@ describe.skipIf(INFLUXD === undefined)("dashboard query time on a long run", () 
     for (const t of timings) expect(t.rows / Math.max(1, t.series), t.label).toBeLessThanOrEqual(121);
   });
 
-  it(`keeps every target within its budget in raw scans (percentile ${SCAN_BUDGETS.percentileCall} per call, other ${SCAN_BUDGETS.otherTarget})`, () => {
-    const over = timings
-      .map((t) => ({ t, budget: SCAN_BUDGETS.forQuery(t.query) }))
-      .filter(({ t, budget }) => t.ms > budget * scanMs)
-      .map(({ t, budget }) => `${t.label}: ${(t.ms / scanMs).toFixed(1)} scans > ${budget}`);
+  it(`keeps every target within its budget in raw scans (percentile ${SCAN_BUDGETS.percentileCall} per call, other ${SCAN_BUDGETS.otherTarget})`, async () => {
+    // A target over budget at first sight is measured again in pairs, each run right after a baseline scan: the
+    // median of those ratios, so a burst of load from another process (CI runs files side by side) weighs on both
+    // sides of each ratio instead of on the target alone. A query that really reads too much stays over.
+    const baseline = scanBaselineQuery(TESTID, { fromMs: stats.startMs, toMs: stats.endMs });
+    const over: string[] = [];
+    for (const t of timings) {
+      const budget = SCAN_BUDGETS.forQuery(t.query);
+      if (t.ms <= budget * scanMs) continue;
+      const ratios: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const scan = await timeQuery(influx, INFLUX_DATABASE, baseline, 1);
+        ratios.push((await timeQuery(influx, INFLUX_DATABASE, t.query, 1)) / scan);
+      }
+      const ratio = [...ratios].sort((a, b) => a - b)[3] as number;
+      if (ratio > budget) over.push(`${t.label}: ${ratio.toFixed(1)} scans > ${budget} (paired median)`);
+    }
     expect(over).toEqual([]);
-  });
+  }, 60_000);
 
   it(`keeps the whole dashboard within ${SCAN_BUDGETS.dashboard} raw scans`, () => {
     const total = timings.reduce((n, t) => n + t.ms, 0);
