@@ -5,9 +5,11 @@
 //                          parses every ES module with its embedded Babel 6, which rejects not only `??`, `?.` and
 //                          private fields but also object spread/rest (ES2018, grafana/k6#824) and `catch {}`
 //                          without a binding (ES2019); esbuild lowers all of them for es2017.
-// k6's own modules stay external; npm dependencies are bundled; source maps sit beside each bundle.
+// k6's own modules stay external; npm dependencies are bundled; source maps sit beside each bundle. The lifecycle
+// functions (k6/src/lifecycle.ts) sit inside a function no VU calls (lazy-lifecycle.mjs).
 // Afterwards each bundle's imports are verified: only k6 modules, nothing over http(s).
 import { build } from "esbuild";
+import { lazyLifecycle } from "./lazy-lifecycle.mjs";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,7 +59,7 @@ async function main() {
       mainFields: ["module", "main"],
       target: variant.target,
       external: ["k6", "k6/*"],
-      plugins: variant.plugins,
+      plugins: [...variant.plugins, lazyLifecycle({ innerPlugins: variant.plugins, target: variant.target })],
       sourcemap: "linked",
       legalComments: "none",
       logLevel: "warning",

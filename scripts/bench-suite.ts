@@ -32,7 +32,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type * as WorkerThreads from "node:worker_threads";
 import type { WorkerOptions } from "node:worker_threads";
-import { CUSTOM_METRICS } from "../k6/src/metric-catalog";
+import { customMetrics } from "../k6/src/metric-catalog";
 import { SCENARIO_NAMES, isScenarioName, type ScenarioName } from "../k6/src/names";
 import { K6_MODULE_DOUBLES } from "../tests/k6/harness/bundle";
 import { startTarget } from "../tests/k6/helpers";
@@ -86,7 +86,7 @@ const KINDS: ReadonlyArray<{ label: string; metrics: ReadonlyArray<string> }> = 
   { label: "checks", metrics: ["checks"] },
   { label: "group_duration", metrics: ["group_duration"] },
   { label: "sse_event (xk6-sse)", metrics: ["sse_event"] },
-  ...CUSTOM_METRICS.map((m) => ({ label: m.name, metrics: [m.name] })),
+  ...customMetrics().map((m) => ({ label: m.name, metrics: [m.name] })),
 ];
 
 interface CpuLine {

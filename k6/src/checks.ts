@@ -19,181 +19,213 @@ type Condition<T, C> = readonly [name: string, holds: (reply: T, context: C) => 
 const PASS = (): boolean => true;
 const FAIL = (): boolean => false;
 
+/** A check's conditions in the shape check() takes: one sample object per condition, one for the pass. */
+interface Samples<T, C> {
+  failing: ReadonlyArray<{ holds: (reply: T, context: C) => boolean; sample: Record<string, () => boolean> }>;
+  passing: Record<string, () => boolean>;
+}
+
 /**
  * A check of several conditions that records one sample (see the top of this file). `passName` (default: the last,
- * strongest condition) names the passing sample. The objects handed to check() are built once, here.
+ * strongest condition) names the passing sample. Each check below builds its samples on its first call (`??=`), once
+ * per VU: every VU evaluates this file at init and uses a few of its checks, and every function and object built at
+ * init costs each VU memory (k6/README.md "What a VU costs").
  */
-function oneSample<T, C = void>(
-  conditions: ReadonlyArray<Condition<T, C>>,
-  passName: string = conditions[conditions.length - 1]?.[0] ?? "",
-): (reply: T, context: C) => boolean {
+function samplesOf<T, C = void>(conditions: ReadonlyArray<Condition<T, C>>, passName?: string): Samples<T, C> {
   const failing = conditions.map(([name, holds]) => ({ holds, sample: { [name]: FAIL } }));
-  const passing = { [passName]: PASS };
-  return (reply, context) => {
-    for (const c of failing) {
-      if (!c.holds(reply, context)) {
-        check(reply, c.sample);
-        return false;
-      }
-    }
-    check(reply, passing);
-    return true;
-  };
+  const passing = { [passName ?? conditions[conditions.length - 1]?.[0] ?? ""]: PASS };
+  return { failing, passing };
 }
 
-const STATUS = oneSample<StatusReply>([
-  ["status: 200", (x) => x.reply.status === 200],
-  ["status: agent status, type and transport", (x) => x.body !== null],
-]);
+/** Record one sample: under the first condition that does not hold, or under the pass name. */
+function recordOne<T, C>(samples: Samples<T, C>, reply: T, context: C): boolean {
+  for (const c of samples.failing) {
+    if (!c.holds(reply, context)) {
+      check(reply, c.sample);
+      return false;
+    }
+  }
+  check(reply, samples.passing);
+  return true;
+}
+
+let statusSamples: Samples<StatusReply, void> | undefined;
 
 export function checkStatus(r: StatusReply): boolean {
-  return STATUS(r);
+  statusSamples ??= samplesOf<StatusReply, void>([
+    ["status: 200", (x) => x.reply.status === 200],
+    ["status: agent status, type and transport", (x) => x.body !== null],
+  ]);
+  return recordOne(statusSamples, r, undefined);
 }
 
-const MESSAGES: ReadonlyArray<Condition<MessagesReply, string | undefined>> = [
-  ["messages: 200", (x) => x.reply.status === 200],
-  ["messages: list of messages", (x) => x.body !== null],
-  ["messages: ids ascending", (x) => x.body !== null && idsAscending(x.body)],
-];
-const MESSAGES_LISTED = oneSample(MESSAGES);
-const MESSAGES_WITH_PROMPT = oneSample<MessagesReply, string | undefined>([
-  ...MESSAGES,
-  [
-    "messages: contains the prompt just sent",
-    (x, prompt) => x.body !== null && x.body.messages.some((m) => m.role === "user" && m.content === prompt),
-  ],
-]);
+function messagesConditions(): Array<Condition<MessagesReply, string | undefined>> {
+  return [
+    ["messages: 200", (x) => x.reply.status === 200],
+    ["messages: list of messages", (x) => x.body !== null],
+    ["messages: ids ascending", (x) => x.body !== null && idsAscending(x.body)],
+  ];
+}
+let messagesSamples: Samples<MessagesReply, string | undefined> | undefined;
+let messagesWithPromptSamples: Samples<MessagesReply, string | undefined> | undefined;
 
 export function checkMessages(r: MessagesReply, mustContain?: string): boolean {
-  return mustContain === undefined ? MESSAGES_LISTED(r, undefined) : MESSAGES_WITH_PROMPT(r, mustContain);
+  if (mustContain === undefined) {
+    messagesSamples ??= samplesOf(messagesConditions());
+    return recordOne(messagesSamples, r, undefined);
+  }
+  messagesWithPromptSamples ??= samplesOf<MessagesReply, string | undefined>([
+    ...messagesConditions(),
+    [
+      "messages: contains the prompt just sent",
+      (x, prompt) => x.body !== null && x.body.messages.some((m) => m.role === "user" && m.content === prompt),
+    ],
+  ]);
+  return recordOne(messagesWithPromptSamples, r, mustContain);
 }
 
-const SEND = oneSample<SendReply>([["message: accepted or agent busy", (x) => x.outcome !== "rejected"]]);
+let sendMessageSamples: Samples<SendReply, void> | undefined;
 
 export function checkSendMessage(r: SendReply): boolean {
-  return SEND(r);
+  sendMessageSamples ??= samplesOf<SendReply, void>([
+    ["message: accepted or agent busy", (x) => x.outcome !== "rejected"],
+  ]);
+  return recordOne(sendMessageSamples, r, undefined);
 }
 
-const USER_TOKEN = oneSample<UserTokenReply>([
-  ["auth token: 200", (x) => x.reply.status === 200],
-  ["auth token: bearer token issued", (x) => x.body !== null],
-]);
+let userTokenSamples: Samples<UserTokenReply, void> | undefined;
 
 export function checkUserToken(r: UserTokenReply): boolean {
-  return USER_TOKEN(r);
+  userTokenSamples ??= samplesOf<UserTokenReply, void>([
+    ["auth token: 200", (x) => x.reply.status === 200],
+    ["auth token: bearer token issued", (x) => x.body !== null],
+  ]);
+  return recordOne(userTokenSamples, r, undefined);
 }
 
-const OAUTH_INIT = oneSample<OAuthInitReply>([
-  ["oauth init: 200", (x) => x.reply.status === 200],
-  ["oauth init: config id, state and authorization url", (x) => x.body !== null],
-]);
+let oAuthInitSamples: Samples<OAuthInitReply, void> | undefined;
 
 export function checkOAuthInit(r: OAuthInitReply): boolean {
-  return OAUTH_INIT(r);
+  oAuthInitSamples ??= samplesOf<OAuthInitReply, void>([
+    ["oauth init: 200", (x) => x.reply.status === 200],
+    ["oauth init: config id, state and authorization url", (x) => x.body !== null],
+  ]);
+  return recordOne(oAuthInitSamples, r, undefined);
 }
 
-const AUTHORIZE = oneSample<AuthorizeReply, string>([
-  ["authorize: 302 (not followed)", (x) => x.reply.status === 302],
-  ["authorize: redirect carries a code", (x) => x.code !== null && x.code !== ""],
-  ["authorize: redirect echoes the state", (x, sentState) => x.state === sentState],
-]);
+let authorizeSamples: Samples<AuthorizeReply, string> | undefined;
 
 export function checkAuthorize(r: AuthorizeReply, sentState: string): boolean {
-  return AUTHORIZE(r, sentState);
+  authorizeSamples ??= samplesOf<AuthorizeReply, string>([
+    ["authorize: 302 (not followed)", (x) => x.reply.status === 302],
+    ["authorize: redirect carries a code", (x) => x.code !== null && x.code !== ""],
+    ["authorize: redirect echoes the state", (x, sentState) => x.state === sentState],
+  ]);
+  return recordOne(authorizeSamples, r, sentState);
 }
 
-const CALLBACK = oneSample<TokenPairReply, string>([
-  ["callback: 200", (x) => x.reply.status === 200],
-  ["callback: access and refresh tokens", (x) => x.body !== null],
-  ["callback: same config id", (x, configId) => x.body !== null && (x.body.mcp_config_id ?? configId) === configId],
-]);
+let callbackSamples: Samples<TokenPairReply, string> | undefined;
 
 export function checkCallback(r: TokenPairReply, configId: string): boolean {
-  return CALLBACK(r, configId);
+  callbackSamples ??= samplesOf<TokenPairReply, string>([
+    ["callback: 200", (x) => x.reply.status === 200],
+    ["callback: access and refresh tokens", (x) => x.body !== null],
+    ["callback: same config id", (x, configId) => x.body !== null && (x.body.mcp_config_id ?? configId) === configId],
+  ]);
+  return recordOne(callbackSamples, r, configId);
 }
 
-const REFRESH = oneSample<TokenPairReply, string>([
-  ["refresh: 200", (x) => x.reply.status === 200],
-  ["refresh: new token pair", (x) => x.body !== null],
-  ["refresh: refresh token rotated", (x, previous) => x.body !== null && x.body.refresh_token !== previous],
-]);
+let refreshSamples: Samples<TokenPairReply, string> | undefined;
 
 export function checkRefresh(r: TokenPairReply, previousRefreshToken: string): boolean {
-  return REFRESH(r, previousRefreshToken);
+  refreshSamples ??= samplesOf<TokenPairReply, string>([
+    ["refresh: 200", (x) => x.reply.status === 200],
+    ["refresh: new token pair", (x) => x.body !== null],
+    ["refresh: refresh token rotated", (x, previous) => x.body !== null && x.body.refresh_token !== previous],
+  ]);
+  return recordOne(refreshSamples, r, previousRefreshToken);
 }
 
-const REVOKE = oneSample<RevokeReply>([
-  ["revoke: 200", (x) => x.reply.status === 200],
-  ["revoke: revoked", (x) => x.body !== null && x.body.revoked],
-]);
+let revokeSamples: Samples<RevokeReply, void> | undefined;
 
 export function checkRevoke(r: RevokeReply): boolean {
-  return REVOKE(r);
+  revokeSamples ??= samplesOf<RevokeReply, void>([
+    ["revoke: 200", (x) => x.reply.status === 200],
+    ["revoke: revoked", (x) => x.body !== null && x.body.revoked],
+  ]);
+  return recordOne(revokeSamples, r, undefined);
 }
 
-const INITIALIZE = oneSample<InitializeReply>([
-  ["mcp initialize: 200", (x) => x.reply.status === 200],
-  ["mcp initialize: server info and capabilities", (x) => x.result !== null],
-  ["mcp initialize: session id issued", (x) => x.session !== null],
-]);
+let initializeSamples: Samples<InitializeReply, void> | undefined;
 
 export function checkInitialize(r: InitializeReply): boolean {
-  return INITIALIZE(r);
+  initializeSamples ??= samplesOf<InitializeReply, void>([
+    ["mcp initialize: 200", (x) => x.reply.status === 200],
+    ["mcp initialize: server info and capabilities", (x) => x.result !== null],
+    ["mcp initialize: session id issued", (x) => x.session !== null],
+  ]);
+  return recordOne(initializeSamples, r, undefined);
 }
 
-const INITIALIZED = oneSample<NotifyReply>([["mcp initialized: 202", (x) => x.accepted]]);
+let initializedSamples: Samples<NotifyReply, void> | undefined;
 
 export function checkInitialized(r: NotifyReply): boolean {
-  return INITIALIZED(r);
+  initializedSamples ??= samplesOf<NotifyReply, void>([["mcp initialized: 202", (x) => x.accepted]]);
+  return recordOne(initializedSamples, r, undefined);
 }
 
-const TOOLS_LIST = oneSample<ToolsListReply>([
-  ["mcp tools/list: 200", (x) => x.reply.status === 200],
-  ["mcp tools/list: tools listed", (x) => x.tools !== null && x.tools.length > 0],
-]);
+let toolsListSamples: Samples<ToolsListReply, void> | undefined;
 
 export function checkToolsList(r: ToolsListReply): boolean {
-  return TOOLS_LIST(r);
+  toolsListSamples ??= samplesOf<ToolsListReply, void>([
+    ["mcp tools/list: 200", (x) => x.reply.status === 200],
+    ["mcp tools/list: tools listed", (x) => x.tools !== null && x.tools.length > 0],
+  ]);
+  return recordOne(toolsListSamples, r, undefined);
 }
 
-const TOOL_CALL = oneSample<ToolCallReply>([
-  ["mcp tools/call: 200", (x) => x.reply.status === 200],
-  ["mcp tools/call: text result", (x) => x.result !== null && firstText(x.result) !== null],
-  ["mcp tools/call: not an error", (x) => x.result !== null && x.result.isError !== true],
-]);
+let toolCallSamples: Samples<ToolCallReply, void> | undefined;
 
 export function checkToolCall(r: ToolCallReply): boolean {
-  return TOOL_CALL(r);
+  toolCallSamples ??= samplesOf<ToolCallReply, void>([
+    ["mcp tools/call: 200", (x) => x.reply.status === 200],
+    ["mcp tools/call: text result", (x) => x.result !== null && firstText(x.result) !== null],
+    ["mcp tools/call: not an error", (x) => x.result !== null && x.result.isError !== true],
+  ]);
+  return recordOne(toolCallSamples, r, undefined);
 }
 
-const DELETE_SESSION = oneSample<DeleteReply>([["mcp delete: session ended", (x) => x.ended]]);
+let deleteSessionSamples: Samples<DeleteReply, void> | undefined;
 
 export function checkDeleteSession(r: DeleteReply): boolean {
-  return DELETE_SESSION(r);
+  deleteSessionSamples ??= samplesOf<DeleteReply, void>([["mcp delete: session ended", (x) => x.ended]]);
+  return recordOne(deleteSessionSamples, r, undefined);
 }
 
 /** Two samples, once per disconnect: the refusal and its WWW-Authenticate are reported separately. */
-const TOKEN_REFUSED = {
-  "revoked token: refused with 401": (x: InitializeReply) => x.reply.status === 401,
-  "revoked token: WWW-Authenticate Bearer": (x: InitializeReply) => /^Bearer/i.test(x.wwwAuthenticate ?? ""),
-};
+let tokenRefused: Record<string, (x: InitializeReply) => boolean> | undefined;
 
 export function checkTokenRefused(r: InitializeReply): boolean {
-  return check(r, TOKEN_REFUSED);
+  tokenRefused ??= {
+    "revoked token: refused with 401": (x) => x.reply.status === 401,
+    "revoked token: WWW-Authenticate Bearer": (x) => /^Bearer/i.test(x.wwwAuthenticate ?? ""),
+  };
+  return check(r, tokenRefused);
 }
 
 /**
  * An incomplete initial state (stream cut before the status_change) is not a failed check: it is counted in
  * timeout_count, which has its own threshold (the seed counted SSE timeouts as failures).
  */
-const INITIAL_STATE = oneSample<InitialState>(
-  [
-    ["events: stream opened", (x) => x.status === 200],
-    ["events: well-formed events", (x) => x.error === null],
-  ],
-  "events: stream opened",
-);
+let initialStateSamples: Samples<InitialState, void> | undefined;
 
 export function checkInitialState(s: InitialState): boolean {
-  return INITIAL_STATE(s);
+  initialStateSamples ??= samplesOf<InitialState>(
+    [
+      ["events: stream opened", (x) => x.status === 200],
+      ["events: well-formed events", (x) => x.error === null],
+    ],
+    "events: stream opened",
+  );
+  return recordOne(initialStateSamples, s, undefined);
 }

@@ -3,7 +3,7 @@
 
 import { Counter, Gauge, Rate, Trend } from "k6/metrics";
 
-export { CUSTOM_METRICS } from "./metric-catalog";
+export { customMetrics } from "./metric-catalog";
 
 /**
  * total_requests, recorded once per iteration and endpoint — the iteration's count for that endpoint as the value —

@@ -3,6 +3,7 @@
 
 import { formatDuration, parseDuration } from "./lib/duration";
 import { SCENARIO_EXEC, SCENARIO_NAMES, type ScenarioName } from "./names";
+import { lazyRecord, once } from "./lib/lazy";
 
 export const PROFILE_NAMES = ["smoke", "local", "staging", "production"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -42,7 +43,7 @@ function plan(startTime: string, stages: ReadonlyArray<[string, number]>, gracef
 }
 
 /** The seed's schedule: peaks 100/50/200/150/50/300 VUs, staggered starts, about 20 minutes end to end. */
-const LOCAL_PLANS: Readonly<Record<ScenarioName, ScenarioPlan>> = {
+const localPlans = once((): Readonly<Record<ScenarioName, ScenarioPlan>> => ({
   authentication: plan("0s", [
     ["1m", 20],
     ["1m", 50],
@@ -113,7 +114,7 @@ const LOCAL_PLANS: Readonly<Record<ScenarioName, ScenarioPlan>> = {
     ],
     "1m",
   ),
-};
+}));
 
 /** One VU per scenario, all at once, 40 s of steady load: a quick end-to-end check under a minute. */
 const SMOKE_PLAN: ScenarioPlan = {
@@ -152,36 +153,60 @@ function uniform(p: ScenarioPlan): Record<ScenarioName, ScenarioPlan> {
   return plans;
 }
 
-export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
-  smoke: {
-    name: "smoke",
-    description: "every scenario at 1 VU for 40 s (under a minute), same thresholds",
-    plans: uniform(SMOKE_PLAN),
-    abortOnFail: [],
-    requiresConfirmation: false,
-  },
-  local: {
-    name: "local",
-    description: "the full schedule: peaks 100/50/200/150/50/300 VUs, about 20 minutes",
-    plans: LOCAL_PLANS,
-    abortOnFail: [],
-    requiresConfirmation: false,
-  },
-  staging: {
-    name: "staging",
-    description: "the local schedule at half load",
-    plans: scalePlans(LOCAL_PLANS, 0.5),
-    abortOnFail: [],
-    requiresConfirmation: false,
-  },
-  production: {
-    name: "production",
-    description: "the local schedule at one tenth of the load; aborts as soon as the error rate fails",
-    plans: scalePlans(LOCAL_PLANS, 0.1),
-    abortOnFail: ["http_req_failed"],
-    requiresConfirmation: true,
-  },
-};
+/** A profile whose plans are built when first read (config.ts reads a VU's profile; only VU 0 reads its plans). */
+function profile(info: Omit<Profile, "plans">, plans: () => Readonly<Record<ScenarioName, ScenarioPlan>>): Profile {
+  const built = once(plans);
+  return {
+    ...info,
+    get plans() {
+      return built();
+    },
+  };
+}
+
+/** The profiles by name, each built on first read (lib/lazy.ts: a VU reads one profile's name and flags). */
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = lazyRecord<ProfileName, Profile>({
+  smoke: () =>
+    profile(
+      {
+        name: "smoke",
+        description: "every scenario at 1 VU for 40 s (under a minute), same thresholds",
+        abortOnFail: [],
+        requiresConfirmation: false,
+      },
+      () => uniform(SMOKE_PLAN),
+    ),
+  local: () =>
+    profile(
+      {
+        name: "local",
+        description: "the full schedule: peaks 100/50/200/150/50/300 VUs, about 20 minutes",
+        abortOnFail: [],
+        requiresConfirmation: false,
+      },
+      () => localPlans(),
+    ),
+  staging: () =>
+    profile(
+      {
+        name: "staging",
+        description: "the local schedule at half load",
+        abortOnFail: [],
+        requiresConfirmation: false,
+      },
+      () => scalePlans(localPlans(), 0.5),
+    ),
+  production: () =>
+    profile(
+      {
+        name: "production",
+        description: "the local schedule at one tenth of the load; aborts as soon as the error rate fails",
+        abortOnFail: ["http_req_failed"],
+        requiresConfirmation: true,
+      },
+      () => scalePlans(localPlans(), 0.1),
+    ),
+});
 
 /**
  * VUs of a ramping-vus plan (or scenario) `t` seconds into the run, as k6 ramps them: 0 before its startTime, then

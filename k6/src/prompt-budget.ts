@@ -11,8 +11,9 @@ import { promptShares } from "./run-plan";
 
 /** May the prompt with this ordinal (0-based, run-wide in the current scenario) be sent? Counts prompts_withheld. */
 export function mayPrompt(ordinal: number): boolean {
-  if (promptShares === null) return true;
-  const share = promptShares[exec.scenario.name as PromptingScenario] ?? 0;
+  const shares = promptShares();
+  if (shares === null) return true;
+  const share = shares[exec.scenario.name as PromptingScenario] ?? 0;
   if (ordinal < share) return true;
   metrics.promptsWithheld.add(1);
   return false;

@@ -13,6 +13,7 @@ import {
   type Endpoint,
   type ScenarioName,
 } from "./names";
+import { once } from "./lib/lazy";
 import type { Transport } from "./config";
 import type { AgentSharing } from "./sharing";
 
@@ -125,7 +126,8 @@ const SEND_WHY =
   "upstream's send waits ≤ 25 ms for a snapshot, 50 ms for the first echo poll, 1 s for the echo to settle and " +
   "25 ms for Enter: ≈ 1.1 s by design (the seed's 600 ms cannot hold on a real AgentAPI); a busy refusal is instant";
 
-export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
+/** The threshold rows, built on first use (lib/lazy.ts: a VU never reads them). */
+export const thresholdTable = once((): ReadonlyArray<ThresholdRow> => [
   // Overall. kind:call leaves out GET /events streams, whose duration is how long they were watched.
   {
     metric: "http_req_duration",
@@ -320,7 +322,7 @@ export const THRESHOLD_TABLE: ReadonlyArray<ThresholdRow> = [
     why: "upstream keeps a stream open until the client leaves (it drops only clients that stop reading)",
     requires: { scenarios: ["event_watchers"] },
   },
-];
+]);
 
 /** The variant of a row for a topology: ACP with shared agents falls back to ACP's, then to the shared one. */
 function variantFor(row: ThresholdRow, topology: RunTopology): Variant | "dropped" | undefined {
@@ -377,7 +379,7 @@ export function thresholdKey(row: { metric: string; tags?: Record<string, string
 export function selectThresholds(
   scenarios: ReadonlyArray<ScenarioName>,
   agentOnly: boolean,
-  table: ReadonlyArray<ThresholdRow> = THRESHOLD_TABLE,
+  table: ReadonlyArray<ThresholdRow> = thresholdTable(),
 ): ThresholdRow[] {
   return table.filter((row) => {
     const req = row.requires;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { INFLUX_DATABASE, INFLUX_DATASOURCE } from "../../infra/grafana/src/datasource";
 import { DASHBOARD_TITLE, DASHBOARD_UID } from "../../infra/grafana/src/dashboard";
-import { THRESHOLD_TABLE } from "../../k6/src/thresholds";
+import { thresholdTable } from "../../k6/src/thresholds";
 import {
   allPanels,
   dataPanels,
@@ -155,7 +155,7 @@ describe("dashboard JSON structure", () => {
     const targets = panelTargets(dashboard);
     const rolled = targets.filter((t) => /FROM "rollup_http_req_(duration|waiting)"/.test(t.target.query ?? ""));
     // The latency row's four panels and one per latency threshold row (endpoint and scenario).
-    const perTag = THRESHOLD_TABLE.filter(
+    const perTag = thresholdTable().filter(
       (r) => r.metric === "http_req_duration" && (r.tags?.endpoint !== undefined || r.tags?.scenario !== undefined),
     );
     expect(rolled.length).toBe(4 + perTag.length);
@@ -209,7 +209,7 @@ describe("dashboard JSON structure", () => {
       withLines.flatMap((p) => p.fieldConfig?.defaults?.thresholds?.steps.map((s) => s.value) ?? []),
     );
     // Every per-endpoint latency limit of the k6 table appears as a line somewhere.
-    for (const row of THRESHOLD_TABLE.filter((r) => r.metric === "http_req_duration" && r.tags?.endpoint)) {
+    for (const row of thresholdTable().filter((r) => r.metric === "http_req_duration" && r.tags?.endpoint)) {
       const limit = Number(/p\(95\)<(\d+)/.exec(row.conditions.join(" "))?.[1]);
       expect(drawn.has(limit), `${row.tags?.endpoint} p95<${limit}`).toBe(true);
       expect(
@@ -223,7 +223,7 @@ describe("dashboard JSON structure", () => {
     const panel = (title: string): PanelJson | undefined => dataPanels(dashboard).find((p) => p.title === title);
     const lines = (title: string): (number | null)[] =>
       panel(title)?.fieldConfig?.defaults?.thresholds?.steps.map((s) => s.value) ?? [];
-    for (const row of THRESHOLD_TABLE.filter((r) => r.variants !== undefined)) {
+    for (const row of thresholdTable().filter((r) => r.variants !== undefined)) {
       const key = `${row.metric}${
         row.tags
           ? `{${Object.entries(row.tags)
@@ -236,13 +236,13 @@ describe("dashboard JSON structure", () => {
       for (const p of described) expect(p.description, p.title).toContain("k6/README.md, Thresholds");
     }
     // The base row's limits, not the ACP variant's (p(95)<6000, p(99)<12000).
-    const overall = THRESHOLD_TABLE.find((r) => r.metric === "http_req_duration" && r.tags?.endpoint === undefined);
+    const overall = thresholdTable().find((r) => r.metric === "http_req_duration" && r.tags?.endpoint === undefined);
     const base = (overall?.conditions ?? []).map((c) => Number(/<(\d+)$/.exec(c)?.[1]));
     expect(lines("HTTP latency p50 / p95 / p99")).toEqual([null, ...base]);
     expect(panel("HTTP latency p50 / p95 / p99")?.description).toMatch(/p\(95\)<\d+, p\(99\)<\d+ on ACP/);
     // idle_status_duration has one limit wherever it is judged (not on ACP with shared agents); its panel draws it
     // and says where it is not judged.
-    const idle = THRESHOLD_TABLE.find((r) => r.metric === "idle_status_duration");
+    const idle = thresholdTable().find((r) => r.metric === "idle_status_duration");
     expect(idle?.variants).toEqual({ "acp+shared": "dropped" });
     expect(lines("Idle status read p95")).toEqual([null, Number(/<(\d+)$/.exec(idle?.conditions[0] ?? "")?.[1])]);
     expect(panel("Idle status read p95")?.description).toContain("not judged on ACP with shared agents");

@@ -10,7 +10,7 @@ import {
   rowsTaggedBy,
   topologyVariants,
 } from "../../infra/grafana/src/thresholds";
-import { THRESHOLD_TABLE } from "../../k6/src/thresholds";
+import { thresholdTable } from "../../k6/src/thresholds";
 import {
   expandQuery,
   formatInterval,
@@ -75,7 +75,7 @@ describe("thresholds from the k6 table", () => {
     expect(overall.conditions.map((c) => c.statistic)).toEqual(["p(95)", "p(99)"]);
     expect(baseRow("no_such_metric")).toEqual({ tags: {}, conditions: [] });
     // Whatever limit the k6 table sets for /status (read from it, so a recalibration does not break this test).
-    const status = THRESHOLD_TABLE.find((r) => r.metric === "http_req_duration" && r.tags?.endpoint === "status");
+    const status = thresholdTable().find((r) => r.metric === "http_req_duration" && r.tags?.endpoint === "status");
     expect(status).toBeDefined();
     expect(conditionsFor("http_req_duration", { endpoint: "status" })).toEqual(status?.conditions.map(parseCondition));
     expect(conditionsFor("http_req_duration", { endpoint: "status" })[0]?.statistic).toBe("p(95)");
@@ -90,7 +90,7 @@ describe("thresholds from the k6 table", () => {
 
   it("keeps the base row's conditions and lists the other topologies' variants apart", () => {
     // The table's rows carry their shared/ACP limits as variants; the dashboard draws the base row's conditions.
-    const overall = THRESHOLD_TABLE.find(
+    const overall = thresholdTable().find(
       (r) => r.metric === "http_req_duration" && r.tags?.kind === "call" && !r.tags.scenario,
     );
     expect(overall?.variants?.acp).toBeDefined();

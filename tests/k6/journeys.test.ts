@@ -2,7 +2,7 @@
 // target in-process: no failed check, no exception, no failed request, and the metrics and tags the dashboards
 // rely on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CUSTOM_METRICS } from "../../k6/src/metric-catalog";
+import { customMetrics } from "../../k6/src/metric-catalog";
 import { ENDPOINTS, SCENARIO_NAMES } from "../../k6/src/names";
 import { renderSummary, runJourneys, summarize, type JourneyRun, type MetricSample } from "./harness/index";
 import { startTarget, type RunningStub } from "./helpers";
@@ -155,7 +155,7 @@ describe("journeys against the in-process target", () => {
 
   it("declares every custom metric as the catalog says and records them per scenario", () => {
     const declared = Object.fromEntries(run.declaredMetrics.map((m) => [m.name, m]));
-    for (const spec of CUSTOM_METRICS) {
+    for (const spec of customMetrics()) {
       expect(declared[spec.name]?.type, spec.name).toBe(spec.type);
       expect(declared[spec.name]?.isTime, spec.name).toBe("isTime" in spec ? spec.isTime : false);
     }

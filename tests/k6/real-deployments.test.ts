@@ -9,7 +9,7 @@ import { splitPromptBudget, vuSeconds, worstCasePrompts } from "../../k6/src/pro
 import { runThresholds } from "../../k6/src/run-thresholds";
 import { mixedSchedule, operationAt, promptOrdinal } from "../../k6/src/scenarios/mixed-schedule";
 import { agentSharing, largestVuId } from "../../k6/src/sharing";
-import { resolveTopology, THRESHOLD_TABLE, thresholdKey, type ThresholdRow } from "../../k6/src/thresholds";
+import { resolveTopology, thresholdTable, thresholdKey, type ThresholdRow } from "../../k6/src/thresholds";
 
 const SECRET = "s3cr3t-token-value-0123456789";
 
@@ -41,8 +41,8 @@ describe("agents shared or not: known from the configuration", () => {
   });
 
   it("shared agents change only the read rows, to one send's limit; the fleet rows are never loosened", () => {
-    const own = byKey(THRESHOLD_TABLE);
-    const shared = byKey(resolveTopology(THRESHOLD_TABLE, { sharing: "shared", transport: "pty" }));
+    const own = byKey(thresholdTable());
+    const shared = byKey(resolveTopology(thresholdTable(), { sharing: "shared", transport: "pty" }));
     const changed = Object.keys(own).filter((key) => JSON.stringify(own[key]) !== JSON.stringify(shared[key]));
     expect(changed.sort()).toEqual([
       "http_req_duration{endpoint:messages}",
@@ -53,7 +53,7 @@ describe("agents shared or not: known from the configuration", () => {
     // The server's own read time is held to the same limit in both topologies.
     expect(own["idle_status_duration"]).toEqual(["p(95)<300"]);
     expect(shared["idle_status_duration"]).toEqual(["p(95)<300"]);
-    expect(resolveTopology(THRESHOLD_TABLE, { sharing: "own", transport: "pty" })).toEqual(THRESHOLD_TABLE);
+    expect(resolveTopology(thresholdTable(), { sharing: "own", transport: "pty" })).toEqual(thresholdTable());
   });
 
   it("the run's rows: one server → shared rows, scaled by AGENT_BUDGET_SCALE like every agent-time row", () => {

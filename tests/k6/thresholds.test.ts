@@ -1,23 +1,23 @@
 // The threshold table: enough rows, every metric it names exists, valid k6 expressions, and the selection that
 // keeps a filtered run from failing on metrics it never feeds.
 import { describe, expect, it } from "vitest";
-import { BUILTIN_METRICS, CUSTOM_METRICS } from "../../k6/src/metric-catalog";
+import { builtinMetrics, customMetrics } from "../../k6/src/metric-catalog";
 import { AGENTAPI_ENDPOINTS, ENDPOINTS, SCENARIO_NAMES } from "../../k6/src/names";
 import {
   buildK6Thresholds,
   scaleAgentBudgets,
   selectThresholds,
-  THRESHOLD_TABLE,
+  thresholdTable,
   thresholdKey,
 } from "../../k6/src/thresholds";
 import { parseThreshold } from "./harness/summary";
 
-const known = new Map<string, string>([...BUILTIN_METRICS, ...CUSTOM_METRICS].map((m) => [m.name, m.type]));
+const known = new Map<string, string>([...builtinMetrics(), ...customMetrics()].map((m) => [m.name, m.type]));
 
-describe("THRESHOLD_TABLE", () => {
+describe("thresholdTable()", () => {
   it("has at least 20 rows, including the seed's limits and checks > 99%", () => {
-    expect(THRESHOLD_TABLE.length).toBeGreaterThanOrEqual(20);
-    const keys = Object.fromEntries(THRESHOLD_TABLE.map((r) => [thresholdKey(r), r.conditions]));
+    expect(thresholdTable().length).toBeGreaterThanOrEqual(20);
+    const keys = Object.fromEntries(thresholdTable().map((r) => [thresholdKey(r), r.conditions]));
     // Calls only (GET /events streams last as long as they are watched); calibrated to upstream's ≈ 1.1 s send.
     expect(keys["http_req_duration{kind:call}"]).toEqual(["p(95)<1500", "p(99)<3000"]);
     expect(keys.http_req_failed).toEqual(["rate<0.01"]);
@@ -38,21 +38,21 @@ describe("THRESHOLD_TABLE", () => {
   });
 
   it("says why each number is what it is", () => {
-    for (const row of THRESHOLD_TABLE) expect(row.why.length, thresholdKey(row)).toBeGreaterThan(15);
+    for (const row of thresholdTable()) expect(row.why.length, thresholdKey(row)).toBeGreaterThan(15);
   });
 
   it("AGENT_BUDGET_SCALE multiplies the agent-time limits and nothing else", () => {
-    const scaled = scaleAgentBudgets(THRESHOLD_TABLE, 20);
+    const scaled = scaleAgentBudgets(thresholdTable(), 20);
     const byKey = new Map(scaled.map((r) => [thresholdKey(r), r.conditions]));
     expect(byKey.get("agent_turn_duration")).toEqual(["p(95)<120000"]);
     expect(byKey.get("http_req_duration{endpoint:message}")).toEqual(["p(95)<30000"]);
     expect(byKey.get("http_req_duration{endpoint:status}")).toEqual(["p(95)<300"]);
     expect(byKey.get("agent_turn_failures")).toEqual(["count<1"]);
-    expect(scaleAgentBudgets(THRESHOLD_TABLE, 1)).toEqual(THRESHOLD_TABLE);
+    expect(scaleAgentBudgets(thresholdTable(), 1)).toEqual(thresholdTable());
   });
 
   it("names only metrics that exist (k6 built-ins or the suite's custom metrics)", () => {
-    for (const row of THRESHOLD_TABLE) expect(known.has(row.metric), row.metric).toBe(true);
+    for (const row of thresholdTable()) expect(known.has(row.metric), row.metric).toBe(true);
   });
 
   it("uses valid expressions whose statistic fits the metric type", () => {
@@ -62,7 +62,7 @@ describe("THRESHOLD_TABLE", () => {
       counter: /^(count|rate)$/,
       gauge: /^(value|min|max)$/,
     };
-    for (const row of THRESHOLD_TABLE) {
+    for (const row of thresholdTable()) {
       for (const condition of row.conditions) {
         const { statistic } = parseThreshold(condition);
         expect(statistic, `${thresholdKey(row)} ${condition}`).toMatch(fits[known.get(row.metric) ?? ""] ?? /^$/);
@@ -71,7 +71,7 @@ describe("THRESHOLD_TABLE", () => {
   });
 
   it("tags only with endpoint and scenario values the suite uses", () => {
-    for (const row of THRESHOLD_TABLE) {
+    for (const row of thresholdTable()) {
       for (const [tag, value] of Object.entries(row.tags ?? {})) {
         if (tag === "endpoint") expect(ENDPOINTS).toContain(value);
         else if (tag === "scenario") expect(SCENARIO_NAMES).toContain(value);
@@ -84,7 +84,7 @@ describe("THRESHOLD_TABLE", () => {
 
 describe("selecting thresholds for a run", () => {
   it("keeps everything when every scenario runs with the broker", () => {
-    expect(selectThresholds(SCENARIO_NAMES, false)).toHaveLength(THRESHOLD_TABLE.length);
+    expect(selectThresholds(SCENARIO_NAMES, false)).toHaveLength(thresholdTable().length);
   });
 
   it("drops rate thresholds no selected scenario feeds (an empty Rate fails in k6)", () => {

@@ -13,7 +13,7 @@ import {
   type RemoteWriter,
   writeAll,
 } from "../../tools/prometheus/index";
-import { BUILTIN_METRICS, CUSTOM_METRICS, type MetricSpec } from "../../k6/src/metric-catalog";
+import { builtinMetrics, customMetrics, type MetricSpec } from "../../k6/src/metric-catalog";
 import { recordSmallRun, type MetricSample } from "../dashboards/helpers/journey-samples";
 import { findPrometheus, startPrometheus, type RunningPrometheus } from "./helpers/prometheus";
 
@@ -35,7 +35,7 @@ if (PROMETHEUS === undefined) {
 const SCHEMA_3_RELATIVE_ERROR = 2 ** (1 / 8) - 1;
 
 /** The suite's time trends (`new Trend(name, true)`) and k6's built-in ones, straight from the catalog. */
-const CATALOG: readonly MetricSpec[] = [...BUILTIN_METRICS, ...CUSTOM_METRICS];
+const CATALOG: readonly MetricSpec[] = [...builtinMetrics(), ...customMetrics()];
 const TIME_TRENDS = new Set(CATALOG.filter((m) => m.isTime === true).map((m) => m.name));
 
 /** Independent of k6-series: k6's names by type (remotewrite/prometheus.go MapSeries + trend.go baseUnit). */

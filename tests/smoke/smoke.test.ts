@@ -19,7 +19,7 @@ import { join } from "node:path";
 import * as compose from "docker-compose";
 import type { StartedDockerComposeEnvironment } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import { CUSTOM_METRICS } from "../../k6/src/metric-catalog";
+import { customMetrics } from "../../k6/src/metric-catalog";
 import { loadCommittedDashboard, panelTargets } from "../dashboards/helpers/dashboard-model";
 import { interpolateVariables, type TemplateVariable } from "../dashboards/helpers/grafana-macros";
 import { ROOT } from "../stack/repo";
@@ -235,7 +235,7 @@ describe("smoke: the Docker stack end to end", () => {
     async (ctx) => {
       needsStack(ctx);
       const influx = { url: `http://127.0.0.1:${ports.influxdb}`, token: SECRETS.INFLUXDB_TOKEN, database: "k6" };
-      const measurements = ["http_reqs", ...CUSTOM_METRICS.map((metric) => metric.name)];
+      const measurements = ["http_reqs", ...customMetrics().map((metric) => metric.name)];
       const counts = Object.fromEntries(
         await Promise.all(measurements.map(async (name) => [name, await countPoints(influx, name, TESTID)] as const)),
       );

@@ -10,9 +10,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTIN_METRICS, CUSTOM_METRICS } from "../../k6/src/metric-catalog";
+import { builtinMetrics, customMetrics } from "../../k6/src/metric-catalog";
 import { splitKey } from "../../k6/src/reports/summary-data";
-import { THRESHOLD_TABLE, thresholdKey } from "../../k6/src/thresholds";
+import { thresholdTable, thresholdKey } from "../../k6/src/thresholds";
 import { fromStore } from "../../tools/compare/run-data";
 import {
   createQueryClient,
@@ -39,8 +39,8 @@ if (PROMETHEUS === undefined) {
 const RUN = "store-20261205-run";
 const GLOBAL = "store-20261205-global";
 const PUSH_MS = 1000;
-const STATUS_ROW = THRESHOLD_TABLE.find((r) => thresholdKey(r) === "http_req_duration{endpoint:status}");
-const CATALOG = [...BUILTIN_METRICS, ...CUSTOM_METRICS];
+const STATUS_ROW = thresholdTable().find((r) => thresholdKey(r) === "http_req_duration{endpoint:status}");
+const CATALOG = [...builtinMetrics(), ...customMetrics()];
 
 /** Two runners' /status latencies, as tests/thresholds/global.test.ts: 142 + 8 and 105 + 6 (20 ms, 520 ms). */
 const RUNNERS = [

@@ -3,7 +3,7 @@
 // p95 passes on each runner alone — as k6-operator judges them — and fails on the union, which is the run's SLO.
 // The CLI exits like k6: 0 held, 99 breached, 2 bad input.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { THRESHOLD_TABLE, thresholdKey } from "../../k6/src/thresholds";
+import { thresholdTable, thresholdKey } from "../../k6/src/thresholds";
 import { createInfluxReader } from "../../tools/influx/index";
 import { createInfluxStore } from "../../tools/store/index";
 import { percentile } from "../../tools/thresholds/arithmetic";
@@ -14,7 +14,7 @@ import { runCli, type CliResult } from "../support/run-cli";
 
 const INFLUXD = findInfluxd();
 const TESTID = "k8s-20261201-global";
-const STATUS_ROW = THRESHOLD_TABLE.find((r) => thresholdKey(r) === "http_req_duration{endpoint:status}");
+const STATUS_ROW = thresholdTable().find((r) => thresholdKey(r) === "http_req_duration{endpoint:status}");
 const FAST_MS = 20;
 const SLOW_MS = 520;
 /**

@@ -6,7 +6,7 @@
 // interval of the difference excludes 0 — a bootstrap of the percentile difference for latencies, Newcombe's
 // interval for rates and failure counts (as proportions of requests). From summaries alone the tolerance decides
 // ("aggregate-only"). Rows with fewer than minSamples values on a side are not judged.
-import { CUSTOM_METRICS } from "../../k6/src/metric-catalog";
+import { customMetrics } from "../../k6/src/metric-catalog";
 import { ENDPOINTS, SCENARIO_NAMES } from "../../k6/src/names";
 import { conditionStatistic, formatValue, splitKey } from "../../k6/src/reports/summary-data";
 import type { KeyStats, RunData } from "./run-data";
@@ -394,7 +394,7 @@ function rowSpecs(a: RunData, b: RunData, statistic: string): RowSpec[] {
     ["iteration_duration", statistic],
     ["http_reqs", "rate"],
   ];
-  for (const spec of CUSTOM_METRICS) {
+  for (const spec of customMetrics()) {
     const stat =
       spec.type === "trend" ? statistic : spec.type === "rate" ? "rate" : spec.type === "counter" ? "count" : "max";
     metricRows.push([spec.name, spec.type === "counter" && !(spec.name in FAILURE_COUNTERS) ? "rate" : stat]);

@@ -1,7 +1,7 @@
 // One side of a comparison, whatever it was read from: per metric key (`http_req_duration{endpoint:messages}`) the
 // statistics k6's summary has (count, avg, med, p(95), rate, passes, …) and, when read from InfluxDB, the sorted
 // samples of every trend (what the bootstrap resamples); plus the run's threshold results.
-import { CUSTOM_METRICS } from "../../k6/src/metric-catalog";
+import { customMetrics } from "../../k6/src/metric-catalog";
 import { SCENARIO_NAMES } from "../../k6/src/names";
 import {
   conditionStatistic,
@@ -11,7 +11,7 @@ import {
   withZeroCounters,
   type SummaryData,
 } from "../../k6/src/reports/summary-data";
-import { buildK6Thresholds, THRESHOLD_TABLE, thresholdKey } from "../../k6/src/thresholds";
+import { buildK6Thresholds, thresholdTable, thresholdKey } from "../../k6/src/thresholds";
 import { metricSpec, trendStats } from "../store/influx";
 import type { KeyFilter, KeyStats, RunSpan, RunStore, StoreKind } from "../store/types";
 import { holds as k6Holds, parseThreshold } from "../thresholds/arithmetic";
@@ -82,7 +82,7 @@ export function fromSummary(raw: SummaryData, input: string, fallbackLabel: stri
 // ---- from a store (InfluxDB, Prometheus) -------------------------------------------------------------------------
 
 /** The tagged keys k6's summary would carry: every threshold row's, plus each endpoint's and scenario's latency. */
-const SUMMARY_KEYS: ReadonlyArray<string> = Object.keys(buildK6Thresholds(THRESHOLD_TABLE, SCENARIO_NAMES));
+const SUMMARY_KEYS: ReadonlyArray<string> = Object.keys(buildK6Thresholds(thresholdTable(), SCENARIO_NAMES));
 
 function keysFor(metric: string): KeyFilter[] {
   const keys = new Map<string, Record<string, string>>([[metric, {}]]);
@@ -112,7 +112,7 @@ export async function fromStore(
     for (const [key, value] of stats) metrics.set(key, value);
   }
   // As the reports do: a custom counter without samples is a 0, not "no data".
-  for (const spec of CUSTOM_METRICS) {
+  for (const spec of customMetrics()) {
     if (spec.type === "counter" && !metrics.has(spec.name)) {
       metrics.set(spec.name, { type: "counter", isTime: false, values: { count: 0, rate: 0 } });
     }
@@ -142,10 +142,10 @@ export function holds(condition: string, value: number): boolean | null {
   return k6Holds(value, parsed.operator, parsed.limit);
 }
 
-/** THRESHOLD_TABLE judged on a run's statistics (rows whose metric got no sample are left out, as k6 would). */
+/** thresholdTable() judged on a run's statistics (rows whose metric got no sample are left out, as k6 would). */
 function evaluateTable(metrics: Map<string, KeyStats>): ThresholdOutcome[] {
   const out: ThresholdOutcome[] = [];
-  for (const row of THRESHOLD_TABLE) {
+  for (const row of thresholdTable()) {
     const key = thresholdKey(row);
     const stats = metrics.get(key);
     if (!stats) continue;

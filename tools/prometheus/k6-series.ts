@@ -7,7 +7,7 @@
 // per series that got a sample newer (in whole ms) than the last one it sent: the sink's value at that moment,
 // stamped with the series' newest sample time (convertToPbSeries). At Stop it flushes one last time, then sends a
 // staleness marker for every series it ever saw, stamped Stop's time + 1 ms (staleMarkers).
-import { BUILTIN_METRICS, CUSTOM_METRICS } from "../../k6/src/metric-catalog";
+import { builtinMetrics, customMetrics } from "../../k6/src/metric-catalog";
 import { NativeHistogramSink } from "./native-histogram";
 import type { Label, TimeSeries } from "./remote-write";
 
@@ -23,7 +23,7 @@ export interface K6Sample {
 
 /** Time trends of the suite (`new Trend(name, true)`) and k6's built-in ones, from k6/src/metric-catalog.ts. */
 export const CATALOG_TIME_METRICS: ReadonlySet<string> = new Set(
-  [...BUILTIN_METRICS, ...CUSTOM_METRICS].filter((m) => m.type === "trend" && m.isTime === true).map((m) => m.name),
+  [...builtinMetrics(), ...customMetrics()].filter((m) => m.type === "trend" && m.isTime === true).map((m) => m.name),
 );
 
 /** k6's series name prefix (remotewrite/config.go defaultMetricPrefix). */

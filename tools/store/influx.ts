@@ -1,6 +1,6 @@
 // The InfluxDB store: every sample is kept (xk6-output-influxdb's schema, tools/influx), so each statistic is k6's
 // exact one and trends come with their samples (what the compare's bootstrap resamples).
-import { CUSTOM_METRICS, BUILTIN_METRICS } from "../../k6/src/metric-catalog";
+import { customMetrics, builtinMetrics } from "../../k6/src/metric-catalog";
 import { percentileOf, percentileSorted } from "../compare/stats";
 import { InfluxError, type InfluxReader } from "../influx/index";
 import { StoreError, type KeyFilter, type KeyStats, type KeyStatsOptions, type RunSpan, type RunStore } from "./types";
@@ -9,7 +9,7 @@ import { StoreError, type KeyFilter, type KeyStats, type KeyStatsOptions, type R
 export const TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"] as const;
 
 export function metricSpec(metric: string): { type: KeyStats["type"]; isTime: boolean } | undefined {
-  const spec = [...CUSTOM_METRICS, ...BUILTIN_METRICS].find((m) => m.name === metric);
+  const spec = [...customMetrics(), ...builtinMetrics()].find((m) => m.name === metric);
   if (!spec) return undefined;
   return { type: spec.type, isTime: "isTime" in spec && spec.isTime === true };
 }

@@ -2,7 +2,7 @@
 // and the global threshold evaluator (tools/thresholds judges every runner's samples in InfluxDB together): metric
 // sinks (counter, gauge, rate, trend — percentiles by linear interpolation as k6's TrendSink) and threshold
 // expressions.
-import { BUILTIN_METRICS, CUSTOM_METRICS, type MetricType } from "../../k6/src/metric-catalog";
+import { builtinMetrics, customMetrics, type MetricType } from "../../k6/src/metric-catalog";
 
 /** k6's TrendSink.P: linear interpolation between the closest ranks. */
 export function percentile(sorted: ReadonlyArray<number>, pct: number): number {
@@ -85,5 +85,5 @@ export function holds(value: number, operator: string, limit: number): boolean {
 }
 
 export function metricType(metric: string): MetricType | undefined {
-  return CUSTOM_METRICS.find((m) => m.name === metric)?.type ?? BUILTIN_METRICS.find((m) => m.name === metric)?.type;
+  return customMetrics().find((m) => m.name === metric)?.type ?? builtinMetrics().find((m) => m.name === metric)?.type;
 }

@@ -3,7 +3,7 @@
 // how the legend names each series. One renderer per backend turns a spec into targets: influxql.ts (InfluxQL on
 // xk6-output-influxdb's schema) and promql.ts (PromQL on k6's experimental-prometheus-rw output). Panels never ask
 // which backend they are on (backend.ts).
-import { BUILTIN_METRICS, CUSTOM_METRICS, type MetricType } from "../../../k6/src/metric-catalog";
+import { builtinMetrics, customMetrics, type MetricType } from "../../../k6/src/metric-catalog";
 import { ENDPOINT_TAGGED, UNSCOPED_METRICS } from "./metrics";
 
 /** A statistic of one metric over each interval (time series panels) or over a whole run (compare tables). */
@@ -67,7 +67,7 @@ export interface MetricInfo {
 }
 
 const CATALOG: ReadonlyMap<string, MetricInfo> = new Map(
-  [...BUILTIN_METRICS, ...CUSTOM_METRICS].map((m) => [
+  [...builtinMetrics(), ...customMetrics()].map((m) => [
     m.name,
     { name: m.name, type: m.type, isTime: "isTime" in m && m.isTime === true },
   ]),

@@ -1,7 +1,7 @@
 // summary.html: one self-contained page — verdict, every threshold, latency per endpoint and per scenario,
 // Agents, custom metrics, checks — with inline CSS and inline SVG charts. No scripts, fonts or images from anywhere.
 
-import { CUSTOM_METRICS } from "../metric-catalog";
+import { customMetrics } from "../metric-catalog";
 import { AGENTS_NOTE, agentFigures } from "./agents";
 import { verdictWord, type ReportMeta } from "./meta";
 import {
@@ -127,7 +127,7 @@ function p95Limits(results: ThresholdResult[]): Record<string, number> {
 }
 
 function customMetricsTable(data: SummaryData): string {
-  const rows = CUSTOM_METRICS.map((spec) => {
+  const rows = customMetrics().map((spec) => {
     const m = data.metrics[spec.name];
     let shown = "no samples";
     if (m && !hasNoSamples(m)) {

@@ -8,7 +8,7 @@ import { AGENTS_NOTE, agentFigures } from "./agents";
 import { escapeMarkup } from "./escape";
 import type { ReportMeta } from "./meta";
 import {
-  CUSTOM_COUNTERS,
+  customCounters,
   formatValue,
   thresholdResults,
   withZeroCounters,
@@ -47,7 +47,7 @@ export function renderJunit(raw: SummaryData, meta: ReportMeta): string {
     property("testid", meta.testId),
     property("config", meta.config),
     property("setup", meta.setupCompleted ? "completed" : "aborted: no VU ran"),
-    ...CUSTOM_COUNTERS.map((name) => property(`counter.${name}`, String(data.metrics[name]?.values.count ?? 0))),
+    ...customCounters().map((name) => property(`counter.${name}`, String(data.metrics[name]?.values.count ?? 0))),
     ...figures.flatMap((f) =>
       Object.keys(f.values).length === 0
         ? [property(`agents.${f.key}`, "no samples")]

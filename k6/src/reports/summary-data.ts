@@ -1,7 +1,7 @@
 // The part of k6's end-of-test summary object (the argument of handleSummary) the reports read.
 // Pure types and helpers; no k6 imports, so the renderers run in Node tests too.
 
-import { CUSTOM_METRICS } from "../metric-catalog";
+import { customMetrics } from "../metric-catalog";
 
 export interface SummaryMetric {
   type: "counter" | "gauge" | "rate" | "trend";
@@ -151,9 +151,11 @@ export function hasNoSamples(m: SummaryMetric): boolean {
 }
 
 /** The catalog's counters, which the reports always show (as 0 when k6 left them out). */
-export const CUSTOM_COUNTERS: ReadonlyArray<string> = CUSTOM_METRICS.filter((m) => m.type === "counter").map(
-  (m) => m.name,
-);
+export function customCounters(): string[] {
+  return customMetrics()
+    .filter((m) => m.type === "counter")
+    .map((m) => m.name);
+}
 
 /**
  * The summary with every custom counter k6 omitted (no sample during the run) added in k6's counter shape,
@@ -161,7 +163,7 @@ export const CUSTOM_COUNTERS: ReadonlyArray<string> = CUSTOM_METRICS.filter((m) 
  * rates and gauges without samples are not added: they have no value to show. The input is not modified.
  */
 export function withZeroCounters(data: SummaryData): SummaryData {
-  const missing = CUSTOM_COUNTERS.filter((name) => data.metrics[name] === undefined);
+  const missing = customCounters().filter((name) => data.metrics[name] === undefined);
   if (missing.length === 0) return data;
   const metrics: Record<string, SummaryMetric> = { ...data.metrics };
   for (const name of missing) {

@@ -1,6 +1,6 @@
 // The readable summary k6 prints on stdout at the end (handleSummary replaces k6's own).
 
-import { CUSTOM_METRICS } from "../metric-catalog";
+import { customMetrics } from "../metric-catalog";
 import { AGENTS_NOTE, agentFigures } from "./agents";
 import { verdictWord, type ReportMeta } from "./meta";
 import {
@@ -74,7 +74,7 @@ export function renderText(raw: SummaryData, meta: ReportMeta, reportFiles: Read
   for (const f of agentFigures(data, meta.promptBudget)) out.push(`  ${pad(f.label, 36)}${f.value}`);
 
   out.push("", "CUSTOM METRICS");
-  for (const spec of CUSTOM_METRICS) {
+  for (const spec of customMetrics()) {
     const m = data.metrics[spec.name];
     if (!m) {
       out.push(`  ${pad(spec.name, 30)}no samples`);

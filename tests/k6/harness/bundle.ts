@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { lazyLifecycle } from "../../../k6/lazy-lifecycle.mjs";
 
 export type EventsTransport = "xk6-sse" | "polling";
 
@@ -84,7 +85,11 @@ export function workerBundle(transport: EventsTransport): Promise<string> {
       platform: "node",
       format: "esm",
       target: "node20",
-      plugins: [harnessResolution(transport)],
+      // As in the real bundles, the lifecycle functions are built inside a function only VU 0 calls.
+      plugins: [
+        harnessResolution(transport),
+        lazyLifecycle({ innerPlugins: [harnessResolution(transport)], target: "node20" }),
+      ],
       sourcemap: "inline",
       logLevel: "silent",
     }).then(() => outfile);

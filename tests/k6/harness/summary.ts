@@ -1,7 +1,7 @@
 // k6's end-of-test arithmetic over recorded samples: metric sinks (counter, gauge, rate, trend — percentiles by
 // linear interpolation as k6's TrendSink), threshold expressions on metrics and sub-metrics, and the summary
 // object k6 hands to handleSummary. Lets tests judge a harness run exactly as k6 would judge the real one.
-import { BUILTIN_METRICS, CUSTOM_METRICS } from "../../../k6/src/metric-catalog";
+import { builtinMetrics, customMetrics } from "../../../k6/src/metric-catalog";
 import {
   splitKey as parseKey,
   type SummaryData,
@@ -83,8 +83,8 @@ function contains(metric: string, declared: ReadonlyArray<DeclaredMetric>): Summ
   if (metric === "data_sent" || metric === "data_received") return "data";
   const known =
     declared.find((m) => m.name === metric) ??
-    BUILTIN_METRICS.find((m) => m.name === metric) ??
-    CUSTOM_METRICS.find((m) => m.name === metric);
+    builtinMetrics().find((m) => m.name === metric) ??
+    customMetrics().find((m) => m.name === metric);
   return known && "isTime" in known && known.isTime ? "time" : "default";
 }
 
