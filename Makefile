@@ -62,11 +62,12 @@ load: ## run the k6 suite in Docker against the stack (MAX_PROMPTS=n: prompt bud
 
 # `make capacity`: one stepped arrival-rate run and a verdict per step (k6/README.md "Capacity search"): the knobs of
 # `make load` plus CAPACITY_MAX_RATE=, CAPACITY_STEPS=, CAPACITY_RATES=a,b,c, CAPACITY_STEP_SECONDS=, CAPACITY_MIX=,
-# CAPACITY_MAX_VUS= (make exports command-line variables to the recipe, and run-tests.sh hands them to k6).
+# CAPACITY_MAX_VUS= (make exports command-line variables to the recipe, and run-tests.sh hands them to k6). The judged
+# steps go onto the stack's Grafana as annotations (--annotate).
 capacity: ## how much can it take: one stepped arrival-rate run, then per step the SLO rows from the store; prints the knee
 	@$(CHECK_METRICS)
 	@./scripts/require-stack.sh
-	@npm run --silent capacity
+	@npm run --silent capacity -- --annotate
 
 .PHONY: capacity
 

@@ -47,6 +47,9 @@ describe("npm run capacity", () => {
   it("a store that cannot be read: one line, exit 5", async () => {
     const result = cli(["--testid", "capacity-x"], { INFLUXDB_URL: await closedPortUrl(), INFLUXDB_TOKEN: "t" });
     expect(result.status, result.stderr).toBe(5);
+    // --annotate is taken (and changes nothing when there is no verdict to post).
+    const annotating = cli(["--annotate", "--testid", "capacity-x"], { INFLUXDB_URL: await closedPortUrl() });
+    expect(annotating.status, annotating.stderr).toBe(5);
     expect(result.stderr).toMatch(/^capacity: InfluxDB at http:\/\/127\.0\.0\.1:\d+ is unreachable/);
   });
 });

@@ -10,7 +10,10 @@ import { capacityJson, capacityTable } from "../../tools/capacity/report";
 import { EXIT, judgeCapacity, type CapacityResult } from "../../tools/capacity/verdict";
 import { createInfluxReader } from "../../tools/influx/index";
 import { createInfluxStore } from "../../tools/store/index";
-import { findInfluxd, startInfluxd } from "../dashboards/helpers/influxd";
+import { CAPACITY_ROW, collapsedRowPanels, loadCommittedDashboard } from "../dashboards/helpers/dashboard-model";
+import { expandQuery } from "../dashboards/helpers/grafana-macros";
+import { findInfluxd, startInfluxd, type InfluxSeries } from "../dashboards/helpers/influxd";
+import { resolveVariables } from "../dashboards/helpers/resolve-variables";
 import { toLineProtocol } from "../dashboards/helpers/line-protocol";
 import { runArrivalRate, type JourneyRun } from "../k6/harness/index";
 import { closedPortUrl, startTarget, type RunningStub } from "../k6/helpers";
@@ -130,6 +133,30 @@ describe("capacity search against a target of known capacity", () => {
         const again = await judgeCapacity(store, "capacity-knee", rows, plan);
         expect(again.steps.map((s) => s.verdict)).toEqual(result.steps.map((s) => s.verdict));
         expect(again.highestHeld?.step).toBe(result.highestHeld?.step);
+
+        // The load dashboard's "Capacity search" row, its queries as Grafana sends them for this run: one series
+        // per step, and the broken step's latency above the held ones'.
+        const dashboard = loadCommittedDashboard();
+        const variables = await resolveVariables((q) => influx.query(q, "k6"), dashboard, { testid: "capacity-knee" });
+        const times = run.samples.map((s) => s.time);
+        const range = { fromMs: Math.min(...times) - 1000, toMs: Math.max(...times) + 1000 };
+        const row = collapsedRowPanels(dashboard, CAPACITY_ROW);
+        const seriesOf = async (title: string) => {
+          const target = row.find((p) => p.title === title)?.targets?.[0];
+          expect(target, title).toBeDefined();
+          const context = { ...range, maxDataPoints: 1000, minInterval: "1s", variables };
+          return influx.query(expandQuery(target?.query ?? "", context), "k6");
+        };
+        const steps = (series: InfluxSeries[]) => series.map((x) => x.tags?.step).sort();
+        expect(steps(await seriesOf("Iterations per second by capacity step"))).toEqual(["1", "2", "3", "4", "5"]);
+        const p95 = await seriesOf("Request latency p95 by capacity step");
+        expect(steps(p95)).toEqual(["1", "2", "3", "4", "5"]);
+        const worst = (step: number) =>
+          Math.max(...(p95.find((x) => x.tags?.step === String(step))?.values ?? []).map((v) => Number(v[1] ?? 0)));
+        const broken = result.firstNotHeld?.step ?? 0;
+        expect(worst(broken)).toBeGreaterThan(worst(1));
+        expect(steps(await seriesOf("Failed requests by capacity step"))).toEqual(["1", "2", "3", "4", "5"]);
+        expect((await seriesOf("Dropped iterations per second")).length).toBe(1);
       } finally {
         await influx.stop();
       }

@@ -5,6 +5,8 @@
 //
 //   npm run capacity -- [--local] [--store influxdb|prometheus|both]   run, then judge
 //   npm run capacity -- --testid <id> [--store …]                       judge a run made before (same CAPACITY_* settings)
+//   … --annotate                                                         also post the judged steps to Grafana
+//                                                                          (GRAFANA_URL, default the stack's; annotate.ts)
 //
 // Settings from the environment (k6/README.md, "Capacity search"): CAPACITY_RATES or CAPACITY_MAX_RATE +
 // CAPACITY_STEPS, CAPACITY_STEP_SECONDS, CAPACITY_MIX, CAPACITY_MAX_VUS, TIME_SCALE, and every `make load` knob.
@@ -18,12 +20,13 @@ import { ConfigError } from "../../k6/src/config";
 import { CapacityPlanError } from "../../k6/src/capacity/plan";
 import { REPO_ROOT } from "../influx/index";
 import { createStore, STORE_CHOICES, StoreError } from "../store/index";
+import { grafanaTarget, postAnnotations, stepAnnotations } from "./annotate";
 import { capacityJson, capacityTable } from "./report";
 import { capacityHtml, type CapacityDocument } from "./report-html";
 import { asInDocker, capacitySettings, settingsOf, type CapacitySettings } from "./settings";
 import { EXIT, judgeCapacity } from "./verdict";
 
-const USAGE = `usage: npm run capacity -- [--testid <id>] [--local] [--store ${STORE_CHOICES}]`;
+const USAGE = `usage: npm run capacity -- [--testid <id>] [--local] [--store ${STORE_CHOICES}] [--annotate]`;
 const K6_SETUP_STOPPED = 108;
 
 function fail(message: string, code: number = EXIT.badInput): never {
@@ -35,14 +38,16 @@ interface Args {
   testid?: string;
   store?: string;
   local: boolean;
+  annotate: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { local: false };
+  const args: Args = { local: false, annotate: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--local") {
-      args.local = true;
+    if (arg === "--local" || arg === "--annotate") {
+      if (arg === "--local") args.local = true;
+      else args.annotate = true;
       continue;
     }
     const value = argv[i + 1];
@@ -130,6 +135,12 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, "capacity.html"), capacityHtml(JSON.parse(json) as CapacityDocument));
     process.stdout.write(capacityTable(result, plan));
     process.stdout.write(`report: reports/${testid}/capacity.json, capacity.html\n`);
+    if (args.annotate && result.outcome !== "no-samples") {
+      // A Grafana that cannot take them costs the annotations only: the verdict and its exit code stand.
+      const { start } = await store.runInfo(testid);
+      const outcome = await postAnnotations(grafanaTarget(env), stepAnnotations(result, plan, start));
+      process.stdout.write(`grafana: ${outcome.message}\n`);
+    }
     process.exit(result.exitCode);
   } catch (error) {
     if (error instanceof StoreError) {

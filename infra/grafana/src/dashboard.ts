@@ -2,6 +2,7 @@
 // load → latency → errors → journeys → MCP/OAuth → SSE → agents → outages.
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import {
+  AnnotationQueryBuilder,
   DashboardBuilder,
   DashboardCursorSync,
   RowBuilder,
@@ -614,6 +615,73 @@ function sseRow(): TimeseriesSpec[] {
   ];
 }
 
+/**
+ * A capacity search (`make capacity`, k6/README.md "Capacity search"): every sample carries its step (`step` tag),
+ * so the panels draw one series per step as the run climbs; the steps themselves, with their verdicts, are the
+ * "Capacity steps" annotations `npm run capacity` posts when it has judged them (tools/capacity/annotate.ts). Empty
+ * outside a capacity run (collapsed: queried only when opened).
+ */
+function capacityRow(): TimeseriesSpec[] {
+  const inAStep = (metric: string): Query => scoped(metric).whereNot("step", "");
+  return [
+    {
+      title: "Iterations per second by capacity step",
+      description:
+        "Journey iterations completed per second (iterations), one series per step of the capacity search: each " +
+        "step should sit at its planned rate; a step that stays under it was limited by the target or the generator.",
+      unit: "short",
+      queries: [inAStep(K6.iterations).select(PER_SECOND, "iterations").groupBy("step").fillZero()],
+    },
+    {
+      title: "Request latency p95 by capacity step",
+      description:
+        "p95 of every API call (http_req_duration{kind:call}) per step; the dashed line is the run-wide p95 limit " +
+        "the step verdicts judge (with every other SLO row).",
+      unit: "ms",
+      queries: [inAStep(K6.httpReqDuration).where("kind", "call").select(P(95), "p95").groupBy("step")],
+      limits: percentileLimits(K6.httpReqDuration, { kind: "call" }, ["p(95)"]),
+    },
+    {
+      title: "Failed requests by capacity step",
+      description: "Share of requests that failed (http_req_failed) per step.",
+      unit: "percentunit",
+      queries: [inAStep(K6.httpReqFailed).select(MEAN, "failed").groupBy("step")],
+    },
+    {
+      title: "Dropped iterations per second",
+      description:
+        "Iterations k6 could not start because no VU of the pool was idle (dropped_iterations; k6 does not tag " +
+        "them with a step): the generator's shortfall, which the verdicts hold against the generator, not the target.",
+      unit: "short",
+      style: "bars",
+      noValue: "0",
+      queries: [scoped(K6.droppedIterations).select(SUM, "dropped").fillZero()],
+    },
+  ];
+}
+
+/** The steps of a capacity search as region annotations: posted by `npm run capacity`, tagged with the testid. */
+export const CAPACITY_ANNOTATION_TAG = "agentapi-capacity";
+
+function capacityAnnotation(): AnnotationQueryBuilder {
+  return new AnnotationQueryBuilder()
+    .name("Capacity steps")
+    .datasource({ type: "grafana", uid: "-- Grafana --" })
+    .enable(true)
+    .iconColor("orange")
+    .target({
+      // Grafana's own annotations, those whose tags include both (the testid from the run variable).
+      build: () => ({
+        refId: "capacity",
+        type: "tags",
+        tags: [CAPACITY_ANNOTATION_TAG, "$testid"],
+        matchAny: false,
+        limit: 100,
+        _implementsDataqueryVariant: () => {},
+      }),
+    });
+}
+
 interface RowSpec {
   title: string;
   panels: () => TimeseriesSpec[];
@@ -631,6 +699,7 @@ const ROWS: readonly RowSpec[] = [
   // New rows and panels go last, so the panel ids above them (links with ?viewPanel=<id>) stay as they were.
   { title: "Agents", panels: agentsRow },
   { title: "Outages", panels: outagesRow },
+  { title: "Capacity search", panels: capacityRow, collapsed: true },
 ];
 
 /** Sets a fixed id on whatever a builder produces: the SDK leaves ids to the caller. */
@@ -695,7 +764,8 @@ export function buildDashboard(backend: Backend = INFLUXQL): Dashboard {
     .time({ from: "now-30m", to: "now" })
     .refresh("5s")
     .timepicker(new TimePickerBuilder().refreshIntervals(["5s", "10s", "30s", "1m", "5m"]))
-    .variables(variables(backend));
+    .variables(variables(backend))
+    .annotation(capacityAnnotation());
   // An open row's panels follow it at the top level (Grafana drops panels nested in an open row); a collapsed
   // row carries its panels inside it.
   let id = 0;

@@ -13,6 +13,7 @@ export const K6 = {
   httpReqWaiting: "http_req_waiting",
   httpReqFailed: "http_req_failed",
   checks: "checks",
+  droppedIterations: "dropped_iterations",
 } as const;
 
 export const CUSTOM = {
