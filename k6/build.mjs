@@ -6,10 +6,10 @@
 //                          private fields but also object spread/rest (ES2018, grafana/k6#824) and `catch {}`
 //                          without a binding (ES2019); esbuild lowers all of them for es2017.
 // k6's own modules stay external; npm dependencies are bundled; source maps sit beside each bundle. The lifecycle
-// functions (k6/src/lifecycle.ts) sit inside a function no VU calls (lazy-lifecycle.mjs).
+// functions (k6/src/lifecycle.ts) sit inside a function no VU calls (lazy-modules.mjs).
 // Afterwards each bundle's imports are verified: only k6 modules, nothing over http(s).
 import { build } from "esbuild";
-import { lazyLifecycle } from "./lazy-lifecycle.mjs";
+import { lazyModules } from "./lazy-modules.mjs";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,7 +59,7 @@ async function main() {
       mainFields: ["module", "main"],
       target: variant.target,
       external: ["k6", "k6/*"],
-      plugins: [...variant.plugins, lazyLifecycle({ innerPlugins: variant.plugins, target: variant.target })],
+      plugins: [...variant.plugins, lazyModules({ innerPlugins: variant.plugins, target: variant.target })],
       sourcemap: "linked",
       legalComments: "none",
       logLevel: "warning",

@@ -2,7 +2,7 @@
 // main.stock.js), by source module: the functions, object and array literals, regular expressions and `new`
 // objects (k6 metrics) created outside any function body. k6 runs the top level once per VU, each in its own
 // runtime, so each of these costs every VU memory for the whole run; code inside a function costs nothing until it
-// runs (the lifecycle functions sit inside one, k6/lazy-lifecycle.mjs). The weights are what one of each cost a VU
+// runs (the lifecycle functions sit inside one, k6/lazy-modules.mjs). The weights are what one of each cost a VU
 // in k6 v1.8.1 (sobek), measured as the heap after GC of 200 VUs against the same count minus a minimal script's
 // (k6/README.md "What a VU costs"); the estimate leaves out what is not in the code (k6's modules, strings built at
 // init), so it is a floor and a regression guard, not the VU's whole cost.

@@ -3,7 +3,7 @@
 // (setup, teardown: idInTest 0) it is the fleet's first agent.
 
 import exec from "k6/execution";
-import { agentNumberForVu, agentUrlOf } from "./config";
+import { agentNumberForVu, agentUrlOf } from "./agent-urls";
 import { config } from "./run-config";
 
 let cached: { vu: number; url: string } | undefined;

@@ -1,5 +1,5 @@
 // The lifecycle functions k6 runs in its first init context, VU 0 — options, setup, teardown and handleSummary —
-// apart from the journeys (main.ts) so that no VU instantiates them: k6/lazy-lifecycle.mjs bundles this file and
+// apart from the journeys (main.ts) so that no VU instantiates them: k6/lazy-modules.mjs bundles this file and
 // what it imports into a function main.ts calls only when __VU is 0 (k6/README.md "What a VU costs").
 
 import exec from "k6/execution";

@@ -7,11 +7,16 @@
 import exec from "k6/execution";
 import { metrics } from "./metrics";
 import type { PromptingScenario } from "./names";
-import { promptShares } from "./run-plan";
+import { config } from "./run-config";
+import { loadRunPlanModule } from "./run-plan-load";
+
+// The VU's shares, worked out on its first prompt from the run's plan (built for that one call: run-plan-load.ts).
+let shares: Readonly<Partial<Record<PromptingScenario, number>>> | null | undefined;
 
 /** May the prompt with this ordinal (0-based, run-wide in the current scenario) be sent? Counts prompts_withheld. */
 export function mayPrompt(ordinal: number): boolean {
-  const shares = promptShares();
+  if (config.maxPrompts === null) return true;
+  shares ??= loadRunPlanModule().promptShares();
   if (shares === null) return true;
   const share = shares[exec.scenario.name as PromptingScenario] ?? 0;
   if (ordinal < share) return true;

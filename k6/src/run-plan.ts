@@ -5,14 +5,16 @@
 
 import { capacity } from "./capacity/run-capacity";
 import { once } from "./lib/lazy";
-import { buildScenarios } from "./profiles";
+import { buildScenarios, PROFILES } from "./profiles";
 import { splitPromptBudget } from "./prompt-plan";
 import { config } from "./run-config";
 import { runThresholds } from "./run-thresholds";
 
 // A capacity run (capacity/plan.ts) is judged and budgeted as ramping plans at its VU pools' size.
 export const scenarios = once(
-  () => capacity?.asRamping ?? buildScenarios(config.profile, config.scenarios, config.vusFactor, config.timeScale),
+  () =>
+    capacity?.asRamping ??
+    buildScenarios(PROFILES[config.profile.name], config.scenarios, config.vusFactor, config.timeScale),
 );
 
 export const judged = once(() => runThresholds(config, scenarios()));

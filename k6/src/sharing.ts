@@ -4,7 +4,7 @@
 // for it. Known from the configuration alone: the largest VU id against the number of agents.
 // Pure (no k6 imports): tests and tools compute the same answer.
 
-import { agentCount, type AgentTargets } from "./config";
+import { agentCount, type AgentTargets } from "./agent-urls";
 import { peakVus, type RampingScenario } from "./profiles";
 
 /** own: each VU has an agent to itself. shared: some agent serves several VUs. */

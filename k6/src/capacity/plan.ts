@@ -13,10 +13,10 @@ import { PROMPT_THINK_SECONDS } from "../prompt-plan";
 import { PROFILES, scaleSeconds, type RampingScenario } from "../profiles";
 import { SCENARIO_EXEC, type ScenarioName } from "../names";
 
-/** The tags every sample of a capacity run carries (set per iteration through exec.vu.metrics.tags). */
-export const STEP_TAG = "step";
-export const PHASE_TAG = "phase";
-export type StepPhase = "warmup" | "steady";
+// What a VU needs of the plan at each iteration (its step and phase), and whether a run is a capacity run: steps.ts,
+// re-exported here.
+export { PHASE_TAG, STEP_TAG, stepAt, wantsCapacity, type StepPhase } from "./steps";
+import { wantsCapacity } from "./steps";
 
 /**
  * A journey's iteration at a healthy target, in seconds, think times included at their longest (THINK_TIME_SCALE
@@ -101,11 +101,6 @@ export class CapacityPlanError extends Error {
     super(`invalid capacity plan: ${problems.join("; ")}`);
     this.name = "CapacityPlanError";
   }
-}
-
-/** True when the environment asks for a capacity run (CAPACITY=rate, or any CAPACITY_* setting). */
-export function wantsCapacity(env: Env): boolean {
-  return ["CAPACITY", "CAPACITY_RATES", "CAPACITY_MAX_RATE"].some((k) => (env[k] ?? "").trim() !== "");
 }
 
 function positive(env: Env, key: string, problems: string[], integer = false): number | undefined {
@@ -280,14 +275,6 @@ export function loadCapacityPlan(env: Env, config: Config): CapacityPlan | null 
     scenarios,
     asRamping,
   };
-}
-
-/** The step and phase at `elapsedS` seconds from the scenarios' start (after the last step: the last one). */
-export function stepAt(plan: Pick<CapacityPlan, "steps">, elapsedS: number): { step: number; phase: StepPhase } {
-  const last = plan.steps[plan.steps.length - 1];
-  const step = plan.steps.find((s) => elapsedS < s.endS) ?? last;
-  if (step === undefined) return { step: 0, phase: "warmup" };
-  return { step: step.index, phase: elapsedS >= step.steadyFromS && elapsedS < step.endS ? "steady" : "warmup" };
 }
 
 /** Planned iterations of a step's steady part, per scenario of the mix (what the generator should have started). */

@@ -5,9 +5,12 @@
 // of each, so an iteration that spills into the next step counts where its load was offered.
 
 import exec from "k6/execution";
-import { PHASE_TAG, STEP_TAG, stepAt, type CapacityPlan } from "./plan";
+import { PHASE_TAG, STEP_TAG, stepAt, type StepSpan } from "./steps";
 
-export function withStepTags(plan: CapacityPlan | null, iteration: () => void): () => void {
+export function withStepTags(
+  plan: { readonly steps: ReadonlyArray<StepSpan> } | null,
+  iteration: () => void,
+): () => void {
   if (plan === null) return iteration;
   return () => {
     const elapsedS = (Date.now() - exec.scenario.startTime) / 1000;

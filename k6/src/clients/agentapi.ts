@@ -7,7 +7,7 @@ import { agentUrl } from "../agent-target";
 import { noteAgentAnswer, noteAgentStatus, noteMessages } from "../agent-health";
 import { metrics } from "../metrics";
 import { REFERENCE_TARGET_HEADER } from "../names";
-import { agentUrlName } from "../config";
+import { agentUrlName } from "../agent-urls";
 import { config } from "../run-config";
 import { REQUEST_TIMEOUT, send, type Reply } from "./http";
 import {

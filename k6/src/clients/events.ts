@@ -5,7 +5,7 @@
 import sse, { type SseResponse } from "k6/x/sse";
 import { metrics } from "../metrics";
 import { failureCauseOf } from "./http";
-import { agentUrlName } from "../config";
+import { agentUrlName } from "../agent-urls";
 import { config } from "../run-config";
 import { isMessageUpdate, isStatusChange, type AgentStatus } from "../lib/guards";
 import type { InitialState } from "./events-state";

@@ -6,7 +6,7 @@ import { check } from "k6";
 import { getStatus } from "../clients/agentapi";
 import { watchEvents } from "../clients/events";
 import type { WatchObservation } from "../clients/watch-state";
-import { agentCount, agentUrlOf } from "../config";
+import { agentCount, agentUrlOf } from "../agent-urls";
 import { beginIteration } from "../lib/iteration";
 import { think } from "../lib/think";
 import { metrics } from "../metrics";

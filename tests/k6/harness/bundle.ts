@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { lazyLifecycle } from "../../../k6/lazy-lifecycle.mjs";
+import { lazyModules } from "../../../k6/lazy-modules.mjs";
 
 export type EventsTransport = "xk6-sse" | "polling";
 
@@ -88,7 +88,7 @@ export function workerBundle(transport: EventsTransport): Promise<string> {
       // As in the real bundles, the lifecycle functions are built inside a function only VU 0 calls.
       plugins: [
         harnessResolution(transport),
-        lazyLifecycle({ innerPlugins: [harnessResolution(transport)], target: "node20" }),
+        lazyModules({ innerPlugins: [harnessResolution(transport)], target: "node20" }),
       ],
       sourcemap: "inline",
       logLevel: "silent",
