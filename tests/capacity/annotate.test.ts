@@ -41,6 +41,7 @@ function step(index: number, verdict: StepResult["verdict"], broke: string[] = [
 
 const RESULT: CapacityResult = {
   testid: "capacity-annotate-test",
+  runStart: 0,
   generator: { droppedIterations: 0, vusMax: 10, poolSize: 30 },
   outcome: "knee",
   exitCode: 0,
@@ -96,7 +97,7 @@ async function fakeGrafana(status = 200): Promise<{ url: string; received: Recei
 describe("capacity steps as Grafana annotations", () => {
   it("one region per step, from its start to its end, its text the load and the verdict (and what broke it)", () => {
     const runStart = Date.UTC(2026, 11, 5, 6, 0, 0);
-    const annotations = stepAnnotations(RESULT, plan, runStart);
+    const annotations = stepAnnotations({ ...RESULT, runStart }, plan);
     expect(annotations).toHaveLength(3);
     annotations.forEach((a, i) => {
       const s = plan.steps[i];
@@ -131,8 +132,8 @@ describe("capacity steps as Grafana annotations", () => {
     const dir = mkdtempSync(join(tmpdir(), "annotate-env-"));
     try {
       writeFileSync(join(dir, ".env"), "GRAFANA_ADMIN_USER=admin\nGRAFANA_ADMIN_PASSWORD=s3cret-pw\n");
-      const target = grafanaTarget({ GRAFANA_URL: `${grafana.url}/` }, join(dir, ".env"));
-      const annotations = stepAnnotations(RESULT, plan, 1_000_000);
+      const target = grafanaTarget({ env: { GRAFANA_URL: `${grafana.url}/` }, envFile: join(dir, ".env") });
+      const annotations = stepAnnotations({ ...RESULT, runStart: 1_000_000 }, plan);
       const outcome = await postAnnotations(target, annotations);
       expect(outcome.posted).toBe(3);
       expect(outcome.message).toBe(
@@ -142,7 +143,10 @@ describe("capacity steps as Grafana annotations", () => {
       expect(grafana.received.map((r) => r.body)).toEqual(annotations);
       expect(grafana.received[0]?.authorization).toBe(`Basic ${Buffer.from("admin:s3cret-pw").toString("base64")}`);
 
-      const withToken = grafanaTarget({ GRAFANA_URL: grafana.url, GRAFANA_TOKEN: "glsa_token" }, join(dir, ".env"));
+      const withToken = grafanaTarget({
+        env: { GRAFANA_URL: grafana.url, GRAFANA_TOKEN: "glsa_token" },
+        envFile: join(dir, ".env"),
+      });
       await postAnnotations(withToken, annotations.slice(0, 1));
       expect(grafana.received[3]?.authorization).toBe("Bearer glsa_token");
     } finally {
@@ -152,11 +156,11 @@ describe("capacity steps as Grafana annotations", () => {
 
   it("a Grafana that refuses or is not there: one line saying what to set, no credential in it; nothing else lost", async () => {
     const refusing = await fakeGrafana(401);
-    const target = grafanaTarget(
-      { GRAFANA_URL: refusing.url, GRAFANA_ADMIN_USER: "admin", GRAFANA_ADMIN_PASSWORD: "pw-xyz" },
-      null,
-    );
-    const refused = await postAnnotations(target, stepAnnotations(RESULT, plan, 0));
+    const target = grafanaTarget({
+      env: { GRAFANA_URL: refusing.url, GRAFANA_ADMIN_USER: "admin", GRAFANA_ADMIN_PASSWORD: "pw-xyz" },
+      envFile: null,
+    });
+    const refused = await postAnnotations(target, stepAnnotations({ ...RESULT, runStart: 0 }, plan));
     expect(refused.posted).toBe(0);
     expect(refused.message).toMatch(/refused the annotations \(401\): set GRAFANA_TOKEN, or GRAFANA_ADMIN_USER/);
     expect(refused.message).not.toMatch(/pw-xyz|YWRtaW46cHcteHl6/);
@@ -164,8 +168,8 @@ describe("capacity steps as Grafana annotations", () => {
 
     const nowhere = await closedPortUrl();
     const missing = await postAnnotations(
-      grafanaTarget({ GRAFANA_URL: nowhere }, null),
-      stepAnnotations(RESULT, plan, 0),
+      grafanaTarget({ env: { GRAFANA_URL: nowhere }, envFile: null }),
+      stepAnnotations({ ...RESULT, runStart: 0 }, plan),
     );
     expect(missing).toMatchObject({ posted: 0 });
     expect(missing.message).toMatch(new RegExp(`^Grafana at ${nowhere} unreachable \\(.+\\): no step annotations$`));
@@ -175,8 +179,13 @@ describe("capacity steps as Grafana annotations", () => {
     const dir = mkdtempSync(join(tmpdir(), "annotate-env-"));
     try {
       writeFileSync(join(dir, ".env"), "GRAFANA_PORT=3333\n");
-      expect(grafanaTarget({}, join(dir, ".env"))).toEqual({ url: "http://localhost:3333", authorization: null });
-      expect(grafanaTarget({ GRAFANA_PORT: "3001" }, join(dir, ".env")).url).toBe("http://localhost:3001");
+      expect(grafanaTarget({ env: {}, envFile: join(dir, ".env") })).toEqual({
+        url: "http://localhost:3333",
+        authorization: null,
+      });
+      expect(grafanaTarget({ env: { GRAFANA_PORT: "3001" }, envFile: join(dir, ".env") }).url).toBe(
+        "http://localhost:3001",
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,10 +4,8 @@
 // (infra/grafana/src/dashboard.ts). Grafana's HTTP API (POST /api/annotations, an organisation annotation: it is on
 // every dashboard that asks for its tags). Credentials from the environment or the ignored .env: GRAFANA_TOKEN (a
 // service account token, sent as a bearer) or GRAFANA_ADMIN_USER / GRAFANA_ADMIN_PASSWORD (the stack's admin).
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { CapacityPlan } from "../../k6/src/capacity/plan";
-import { parseDotEnv, REPO_ROOT } from "../influx/index";
+import { settingsReader, type LoadConfigOptions } from "../influx/config";
 import type { CapacityResult } from "./verdict";
 
 export const ANNOTATION_TAG = "agentapi-capacity";
@@ -19,15 +17,8 @@ export interface GrafanaTarget {
 }
 
 /** Where to post: GRAFANA_URL (default the stack's http://localhost:GRAFANA_PORT) and its credentials. */
-export function grafanaTarget(
-  env: Record<string, string | undefined> = process.env,
-  envFile: string | null = join(REPO_ROOT, ".env"),
-): GrafanaTarget {
-  const file = envFile !== null && existsSync(envFile) ? parseDotEnv(readFileSync(envFile, "utf8")) : {};
-  const read = (key: string): string | undefined => {
-    const value = (env[key] ?? file[key] ?? "").trim();
-    return value === "" ? undefined : value;
-  };
+export function grafanaTarget(options: LoadConfigOptions = {}): GrafanaTarget {
+  const read = settingsReader(options);
   const url = (read("GRAFANA_URL") ?? `http://localhost:${read("GRAFANA_PORT") ?? "3001"}`).replace(/\/+$/, "");
   const token = read("GRAFANA_TOKEN");
   const user = read("GRAFANA_ADMIN_USER");
@@ -48,10 +39,11 @@ export interface StepAnnotation {
 }
 
 /**
- * One region per step, placed from the scenarios' start: `runStart` is the run's first sample (setup's probe, a
- * moment before the scenarios start), so a region may sit that much early.
+ * One region per step, placed from the run's first sample (setup's probe, a moment before the scenarios start, so a
+ * region may sit that much early).
  */
-export function stepAnnotations(result: CapacityResult, plan: CapacityPlan, runStart: number): StepAnnotation[] {
+export function stepAnnotations(result: CapacityResult, plan: CapacityPlan): StepAnnotation[] {
+  const runStart = result.runStart;
   return plan.steps.map((step) => {
     const judged = result.steps.find((s) => s.step === step.index);
     const verdict = judged?.verdict ?? "no samples";

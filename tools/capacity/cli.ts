@@ -137,8 +137,7 @@ async function main(): Promise<void> {
     process.stdout.write(`report: reports/${testid}/capacity.json, capacity.html\n`);
     if (args.annotate && result.outcome !== "no-samples") {
       // A Grafana that cannot take them costs the annotations only: the verdict and its exit code stand.
-      const { start } = await store.runInfo(testid);
-      const outcome = await postAnnotations(grafanaTarget(env), stepAnnotations(result, plan, start));
+      const outcome = await postAnnotations(grafanaTarget({ env }), stepAnnotations(result, plan));
       process.stdout.write(`grafana: ${outcome.message}\n`);
     }
     process.exit(result.exitCode);

@@ -77,6 +77,8 @@ export interface GeneratorTotals {
 
 export interface CapacityResult {
   testid: string;
+  /** epoch ms of the run's first sample (setup's, a moment before the scenarios start). */
+  runStart: number;
   generator: GeneratorTotals;
   outcome: SearchOutcome;
   exitCode: number;
@@ -198,16 +200,21 @@ export async function judgeCapacity(
     baseline ??= result.iterationMs;
     steps.push(result);
   }
+  return { testid, runStart: info.start, generator, steps, ...searchOutcome(testid, steps) };
+}
+
+/** The search's outcome from its judged steps: the first step not held decides (k6/README.md "Capacity search"). */
+function searchOutcome(
+  testid: string,
+  steps: readonly StepResult[],
+): Pick<CapacityResult, "outcome" | "exitCode" | "highestHeld" | "firstNotHeld" | "summary"> {
   const withSamples = steps.filter((s) => s.outcomes.some((o) => o.samples > 0) || s.startedRate > 0);
   if (withSamples.length === 0) {
     return {
-      testid,
-      generator,
       outcome: "no-samples",
       exitCode: EXIT.noSamples,
       highestHeld: null,
       firstNotHeld: null,
-      steps,
       summary: `no step-tagged samples for testid ${testid}: not a capacity run, or nothing ran`,
     };
   }
@@ -216,65 +223,47 @@ export async function judgeCapacity(
   const highestHeld = firstIndex < 0 ? (steps[steps.length - 1] ?? null) : (steps[firstIndex - 1] ?? null);
   const held =
     highestHeld === null ? "no step held" : `highest step held: ${highestHeld.step} (${fmt(highestHeld.rate)} it/s)`;
-  if (firstNotHeld === null) {
-    return {
-      testid,
-      generator,
-      outcome: "all-held",
-      exitCode: EXIT.found,
-      highestHeld,
-      firstNotHeld,
-      steps,
-      summary: `every step held: the target took the top step, ${fmt(highestHeld?.rate ?? 0)} it/s; raise CAPACITY_MAX_RATE to find its knee`,
-    };
-  }
-  const at = `step ${firstNotHeld.step} (${fmt(firstNotHeld.rate)} it/s)`;
-  if (firstNotHeld.verdict === "target-limited") {
-    return {
-      testid,
-      generator,
-      outcome: "knee",
-      exitCode: EXIT.found,
-      highestHeld,
-      firstNotHeld,
-      steps,
-      summary: `knee: ${held}; first broken: ${at} by ${firstNotHeld.broke.join("; ")}`,
-    };
-  }
-  if (firstNotHeld.verdict === "generator-limited") {
-    return {
-      testid,
-      generator,
-      outcome: "generator-limited",
-      exitCode: EXIT.generatorLimited,
-      highestHeld,
-      firstNotHeld,
-      steps,
-      summary:
-        `generator-limited at ${at} before any step broke: ${firstNotHeld.broke.join("; ")}; ${held} ` +
-        "(a lower bound on the target's capacity): raise CAPACITY_MAX_VUS or add generators",
-    };
-  }
-  if (firstNotHeld.verdict === "no samples") {
-    return {
-      testid,
-      generator,
-      outcome: "no-samples",
-      exitCode: EXIT.noSamples,
-      highestHeld,
-      firstNotHeld,
-      steps,
-      summary: `${at} has no samples: the run ended early or nothing ran then; ${held}`,
-    };
-  }
-  return {
-    testid,
-    generator,
-    outcome: "undecided",
-    exitCode: EXIT.undecided,
+  const outcome = (
+    name: SearchOutcome,
+    exitCode: number,
+    summary: string,
+  ): Pick<CapacityResult, "outcome" | "exitCode" | "highestHeld" | "firstNotHeld" | "summary"> => ({
+    outcome: name,
+    exitCode,
     highestHeld,
     firstNotHeld,
-    steps,
-    summary: `undecided at ${at}: ${firstNotHeld.broke.join("; ")} (read the run from InfluxDB, METRICS=both); ${held}`,
-  };
+    summary,
+  });
+  if (firstNotHeld === null) {
+    return outcome(
+      "all-held",
+      EXIT.found,
+      `every step held: the target took the top step, ${fmt(highestHeld?.rate ?? 0)} it/s; raise CAPACITY_MAX_RATE to find its knee`,
+    );
+  }
+  const at = `step ${firstNotHeld.step} (${fmt(firstNotHeld.rate)} it/s)`;
+  const broke = firstNotHeld.broke.join("; ");
+  switch (firstNotHeld.verdict) {
+    case "target-limited":
+      return outcome("knee", EXIT.found, `knee: ${held}; first broken: ${at} by ${broke}`);
+    case "generator-limited":
+      return outcome(
+        "generator-limited",
+        EXIT.generatorLimited,
+        `generator-limited at ${at} before any step broke: ${broke}; ${held} ` +
+          "(a lower bound on the target's capacity): raise CAPACITY_MAX_VUS or add generators",
+      );
+    case "no samples":
+      return outcome(
+        "no-samples",
+        EXIT.noSamples,
+        `${at} has no samples: the run ended early or nothing ran then; ${held}`,
+      );
+    default:
+      return outcome(
+        "undecided",
+        EXIT.undecided,
+        `undecided at ${at}: ${broke} (read the run from InfluxDB, METRICS=both); ${held}`,
+      );
+  }
 }

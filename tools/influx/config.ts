@@ -42,17 +42,25 @@ export interface LoadConfigOptions {
 }
 
 /**
+ * A reader of the tools' settings: each key from the environment, else from the dotenv file (default <repo>/.env);
+ * an empty value counts as unset.
+ */
+export function settingsReader(options: LoadConfigOptions = {}): (key: string) => string | undefined {
+  const env = options.env ?? process.env;
+  const file = options.envFile === undefined ? join(REPO_ROOT, ".env") : options.envFile;
+  const fromFile = file !== null && existsSync(file) ? parseDotEnv(readFileSync(file, "utf8")) : {};
+  return (key) => {
+    const value = env[key] ?? fromFile[key];
+    return value === undefined || value === "" ? undefined : value;
+  };
+}
+
+/**
  * The configuration: each of INFLUXDB_URL / INFLUXDB_TOKEN / INFLUXDB_ORG from the environment, else from .env,
  * else the default (URL: http://localhost:<INFLUXDB_PORT or 8086>, the stack's published port).
  */
 export function loadInfluxConfig(options: LoadConfigOptions = {}): InfluxConfig {
-  const env = options.env ?? process.env;
-  const file = options.envFile === undefined ? join(REPO_ROOT, ".env") : options.envFile;
-  const fromFile = file !== null && existsSync(file) ? parseDotEnv(readFileSync(file, "utf8")) : {};
-  const pick = (key: string): string | undefined => {
-    const value = env[key] ?? fromFile[key];
-    return value === undefined || value === "" ? undefined : value;
-  };
+  const pick = settingsReader(options);
   const url = pick("INFLUXDB_URL") ?? `http://localhost:${pick("INFLUXDB_PORT") ?? "8086"}`;
   return { url: url.replace(/\/+$/, ""), token: pick("INFLUXDB_TOKEN"), org: pick("INFLUXDB_ORG"), database: "k6" };
 }
