@@ -1,4 +1,4 @@
-// Entry point k6 runs: the eight journeys, and the lifecycle functions (options, setup, teardown, handleSummary),
+// Entry point k6 runs: the eight journeys (each built in a VU when it first runs it), and the lifecycle functions (options, setup, teardown, handleSummary),
 // which live in lifecycle.ts and are built only in VU 0. Bundled by k6/build.mjs into k6/dist/main.js (xk6-sse) and
 // k6/dist/main.stock.js (any k6 ≥ v0.49).
 
@@ -6,28 +6,34 @@ import type { Options } from "k6/options";
 import { loadLifecycle } from "./lifecycle-load";
 import type { SetupData } from "./lifecycle";
 import type { SummaryData } from "./reports/summary-data";
-import { asIteration } from "./lib/iteration";
-import { capacity } from "./capacity/run-capacity";
-import { withStepTags } from "./capacity/step-tags";
-import { authentication as authenticationJourney } from "./scenarios/authentication";
-import { mcpConnection as mcpConnectionJourney } from "./scenarios/mcp-connection";
-import { toolExecution as toolExecutionJourney } from "./scenarios/tool-execution";
-import { listToolsJourney } from "./scenarios/list-tools";
-import { disconnect as disconnectJourney } from "./scenarios/disconnect";
-import { mixedWorkload as mixedWorkloadJourney } from "./scenarios/mixed-workload";
-import { agentConversation as agentConversationJourney } from "./scenarios/agent-conversation";
-import { eventWatchers as eventWatchersJourney } from "./scenarios/event-watchers";
+import { runJourney } from "./journey-run";
 
-// The journeys as k6 runs them: each iteration ends by recording what is counted once per iteration (asIteration);
-// in a capacity run each begins by tagging its samples with its step (capacity/step-tags.ts).
-export const authentication = withStepTags(capacity, asIteration(authenticationJourney));
-export const mcpConnection = withStepTags(capacity, asIteration(mcpConnectionJourney));
-export const toolExecution = withStepTags(capacity, asIteration(toolExecutionJourney));
-export const listTools = withStepTags(capacity, asIteration(listToolsJourney));
-export const disconnect = withStepTags(capacity, asIteration(disconnectJourney));
-export const mixedWorkload = withStepTags(capacity, asIteration(mixedWorkloadJourney));
-export const agentConversation = withStepTags(capacity, asIteration(agentConversationJourney));
-export const eventWatchers = withStepTags(capacity, asIteration(eventWatchersJourney));
+// The journeys as k6 runs them (options.scenarios' exec): each is built on its first iteration in a VU
+// (journey-run.ts, journeys-load.ts).
+export function authentication(): void {
+  runJourney("authentication");
+}
+export function mcpConnection(): void {
+  runJourney("mcp_connection");
+}
+export function toolExecution(): void {
+  runJourney("tool_execution");
+}
+export function listTools(): void {
+  runJourney("list_tools");
+}
+export function disconnect(): void {
+  runJourney("disconnect");
+}
+export function mixedWorkload(): void {
+  runJourney("mixed_workload");
+}
+export function agentConversation(): void {
+  runJourney("agent_conversation");
+}
+export function eventWatchers(): void {
+  runJourney("event_watchers");
+}
 
 /**
  * k6 reads `options` from its first init context only: VU 0, which also runs setup, teardown and handleSummary. A

@@ -1,7 +1,8 @@
 // What every k6 VU builds at init (scripts/vu-cost.ts): each function and object the bundle's top level creates costs
 // every VU memory for the whole run in k6's runtime, so the bundles keep what only VU 0 needs (options, setup,
-// teardown, handleSummary and the reports) inside a function, and the data tables behind first-use builders
-// (k6/README.md "What a VU costs"). These tests fail when that regresses.
+// teardown, handleSummary and the reports) inside a function, each journey inside the function that builds it on its
+// first iteration in a VU, and the data tables behind first-use builders (k6/README.md "What a VU costs"). These
+// tests fail when that regresses.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -30,10 +31,29 @@ const LIFECYCLE_ONLY = [
   "runThresholds",
 ];
 
-// Measured per VU with k6 v1.8.1 (heap after GC, slope from 50 to 200 VUs, minus a minimal script's): 737 KiB before
-// this budget was set, 350–375 KiB after; the static floor below went from 439 to 201 KiB. The budget leaves room for a
-// journey or two.
-const BUDGET_KIB = 240;
+// The journeys' own code (scenarios, clients, checks, flows, guards) and the broker steps: built in a VU by its first
+// iteration of the journey (journeys-load.ts) or its first broker step (broker-steps-load.ts), never at init.
+const JOURNEY_ONLY = [
+  "listToolsJourney",
+  "agentStatusStep",
+  "getStatus",
+  "getMessages",
+  "sendMessage",
+  "checkStatus",
+  "checkMessages",
+  "isStatusBody",
+  "watchEvents",
+  "watchTurn",
+  "ensureSession",
+  "logIn",
+  "listToolsStep",
+  "toolCallStep",
+];
+
+// Measured with k6 v1.8.1 (heap after GC at 200 VUs running list_tools agent-only; the minimal script's is 106 KiB):
+// 832 KiB per VU before the lifecycle left the VUs, 482 before the journeys did, 349 since; the static floor below went
+// from 439 to 201 to 91 KiB. The budget leaves room for a shared module or two, not for a journey.
+const BUDGET_KIB = 110;
 
 for (const bundle of ["main.js", "main.stock.js"]) {
   describe(`k6/dist/${bundle}: what a VU builds at init`, () => {
@@ -42,12 +62,26 @@ for (const bundle of ["main.js", "main.stock.js"]) {
 
     it("creates none of the lifecycle's or the parsers' functions: they sit in the loaders (lazy-modules.mjs)", () => {
       for (const name of LIFECYCLE_ONLY) expect(cost.topLevelFunctions, name).not.toContain(name);
-      for (const loader of ["loadLifecycle", "loadConfigModule", "loadCapacityModule", "loadRunPlanModule"]) {
+      for (const loader of [
+        "loadLifecycle",
+        "loadConfigModule",
+        "loadCapacityModule",
+        "loadRunPlanModule",
+        "loadJourney",
+        "loadBrokerSteps",
+      ]) {
         expect(cost.topLevelFunctions).toContain(loader);
       }
       // …and they are in the bundle, inside it.
       for (const name of ["renderReports", "buildK6Thresholds", "runOptions"]) {
         expect(code).toMatch(new RegExp(`function ${name}\\(`));
+      }
+    });
+
+    it("builds no journey at init: each is built by the VU's first iteration of it (journeys-load.ts)", () => {
+      for (const name of JOURNEY_ONLY) expect(cost.topLevelFunctions, name).not.toContain(name);
+      for (const name of ["listToolsJourney", "agentStatusStep", "listToolsStep"]) {
+        expect(code).toMatch(new RegExp(`function ${name}\\d*\\(`));
       }
     });
 

@@ -1,5 +1,6 @@
-// Where run-capacity.ts gets the plan's parser (plan.ts), built and let go once per VU in a capacity run
-// (k6/lazy-modules.mjs; see config-load.ts). As written here it imports plan.ts eagerly.
+// Where run-capacity.ts gets the plan's parser (plan.ts), built for one call in VU 0 in a capacity run, whose result
+// the VUs receive through a SharedArray (k6/lazy-modules.mjs; see config-load.ts). As written here it imports plan.ts
+// eagerly.
 
 import * as module from "./plan";
 

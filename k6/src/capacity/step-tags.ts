@@ -7,16 +7,10 @@
 import exec from "k6/execution";
 import { PHASE_TAG, STEP_TAG, stepAt, type StepSpan } from "./steps";
 
-export function withStepTags(
-  plan: { readonly steps: ReadonlyArray<StepSpan> } | null,
-  iteration: () => void,
-): () => void {
-  if (plan === null) return iteration;
-  return () => {
-    const elapsedS = (Date.now() - exec.scenario.startTime) / 1000;
-    const { step, phase } = stepAt(plan, elapsedS);
-    exec.vu.metrics.tags[STEP_TAG] = String(step);
-    exec.vu.metrics.tags[PHASE_TAG] = phase;
-    iteration();
-  };
+/** Tags the VU with the step and phase the iteration starting now belongs to (journey-run.ts). */
+export function tagStep(plan: { readonly steps: ReadonlyArray<StepSpan> }): void {
+  const elapsedS = (Date.now() - exec.scenario.startTime) / 1000;
+  const { step, phase } = stepAt(plan, elapsedS);
+  exec.vu.metrics.tags[STEP_TAG] = String(step);
+  exec.vu.metrics.tags[PHASE_TAG] = phase;
 }

@@ -34,18 +34,7 @@ export function beginIteration(): void {
   }
 }
 
-/** What is recorded once per iteration, at its end (main.ts wraps every journey in asIteration). */
+/** What is recorded once per iteration, at its end (journey-run.ts calls it after every journey). */
 export function endIteration(): void {
   metrics.flushRequestCounts();
-}
-
-/** A journey as k6 runs it: the journey, then endIteration — also when the journey throws. */
-export function asIteration(journey: () => void): () => void {
-  return () => {
-    try {
-      journey();
-    } finally {
-      endIteration();
-    }
-  };
 }

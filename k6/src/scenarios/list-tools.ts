@@ -1,9 +1,9 @@
 // Journey 4 — list_tools: GET /status → MCP tools/list on the VU's session → GET /messages.
 
 import { getMessages } from "../clients/agentapi";
-import { listTools } from "../clients/mcp";
-import { checkMessages, checkToolsList } from "../checks";
-import { agentStatusStep, ensureSession, forgetSessionIfGone } from "../flows";
+import { checkMessages } from "../checks";
+import { agentStatusStep } from "../flows";
+import { loadBrokerSteps } from "../broker-steps-load";
 import { beginIteration } from "../lib/iteration";
 import { think } from "../lib/think";
 import { agentUrl } from "../agent-target";
@@ -14,15 +14,8 @@ export function listToolsJourney(): void {
 
   agentStatusStep();
 
-  if (!config.agentOnly) {
-    // (first iteration: log in and open the VU's session)
-    const session = ensureSession();
-    if (session !== null) {
-      const r = listTools(config.mcpUrl, session);
-      checkToolsList(r);
-      forgetSessionIfGone(r.reply.status);
-    }
-  }
+  // (first iteration: log in and open the VU's session)
+  if (!config.agentOnly) loadBrokerSteps().listToolsStep();
 
   checkMessages(getMessages(agentUrl()));
 

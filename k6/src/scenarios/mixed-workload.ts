@@ -4,11 +4,10 @@
 
 import { group } from "k6";
 import { getMessages, sendMessage } from "../clients/agentapi";
-import { oauthInit, PROVIDERS } from "../clients/broker";
 import { readInitialState } from "../clients/events";
-import { checkInitialState, checkMessages, checkOAuthInit, checkSendMessage } from "../checks";
-import { agentStatusStep, ensureUserToken, refreshOwnConfig } from "../flows";
-import { createPkce } from "../lib/pkce";
+import { checkInitialState, checkMessages, checkSendMessage } from "../checks";
+import { agentStatusStep } from "../flows";
+import { loadBrokerSteps } from "../broker-steps-load";
 import { beginIteration, iteration, vuId } from "../lib/iteration";
 import { think } from "../lib/think";
 import { metrics } from "../metrics";
@@ -41,11 +40,11 @@ export function mixedWorkload(): void {
       break;
     }
     case "oauth init":
-      oauthInitOnly();
+      loadBrokerSteps().oauthInitStep();
       break;
     case "refresh":
       // the VU's own config (first time: log in to get one)
-      refreshOwnConfig();
+      loadBrokerSteps().refreshStep();
       break;
     case "events":
       group("events", () => checkInitialState(readInitialState(agentUrl())));
@@ -53,19 +52,4 @@ export function mixedWorkload(): void {
   }
 
   think(...PROMPT_THINK_SECONDS.mixed_workload);
-}
-
-function oauthInitOnly(): void {
-  const userToken = ensureUserToken();
-  if (userToken === null) return;
-  group("oauth init", () => {
-    const provider = PROVIDERS[iteration() % PROVIDERS.length] ?? "github";
-    checkOAuthInit(
-      oauthInit(config.oauthBaseUrl, userToken, {
-        mcpName: `k6-${provider}`,
-        provider,
-        codeChallenge: createPkce().challenge,
-      }),
-    );
-  });
 }

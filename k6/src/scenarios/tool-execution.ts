@@ -2,11 +2,10 @@
 // agent prompt via POST /message when /status says the agent is stable (and the prompt budget allows it), then
 // GET /messages. "Agent busy" (one agent per AgentAPI server) is counted in agent_busy_total and is not a failure.
 
-import { group } from "k6";
 import { getMessages, sendMessage } from "../clients/agentapi";
-import { callTool } from "../clients/mcp";
-import { checkMessages, checkSendMessage, checkToolCall } from "../checks";
-import { agentStatusStep, ensureSession, forgetSessionIfGone } from "../flows";
+import { checkMessages, checkSendMessage } from "../checks";
+import { agentStatusStep } from "../flows";
+import { loadBrokerSteps } from "../broker-steps-load";
 import { beginIteration, iteration, vuId } from "../lib/iteration";
 import { think } from "../lib/think";
 import { metrics } from "../metrics";
@@ -28,20 +27,8 @@ export function toolExecution(): void {
   beginIteration();
   const task = TASKS[iteration() % TASKS.length] ?? TASKS[0];
 
-  if (!config.agentOnly) {
-    // (first iteration: user token → oauth init → authorize → callback → mcp initialize → initialized → tools/list)
-    const session = ensureSession();
-    if (session !== null) {
-      group("mcp tools/call", () => {
-        const started = Date.now();
-        const r = callTool(config.mcpUrl, session, task.tool, { ...task.args });
-        const ok = checkToolCall(r);
-        metrics.toolExecutionSuccessRate.add(ok);
-        if (ok) metrics.toolExecutionDuration.add(Date.now() - started);
-        forgetSessionIfGone(r.reply.status);
-      });
-    }
-  }
+  // (first iteration: user token → oauth init → authorize → callback → mcp initialize → initialized → tools/list)
+  if (!config.agentOnly) loadBrokerSteps().toolCallStep(task.tool, { ...task.args });
 
   const status = agentStatusStep();
 

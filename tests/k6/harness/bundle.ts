@@ -24,6 +24,7 @@ export const K6_MODULE_DOUBLES: Readonly<Record<string, string>> = {
   "k6/encoding": join(DOUBLES, "encoding.ts"),
   "k6/execution": join(DOUBLES, "execution.ts"),
   "k6/x/sse": join(DOUBLES, "sse.ts"),
+  "k6/data": join(DOUBLES, "data.ts"),
 };
 
 function harnessResolution(transport: EventsTransport): Plugin {

@@ -1,5 +1,6 @@
 // Double of `k6/metrics`: Counter, Gauge, Rate, Trend. Construction registers the metric (name rules and type
-// conflicts as k6 enforces them); add() records a sample with the VU's tags plus the given ones.
+// conflicts as k6 enforces them) and, as in k6, only in the init context; add() records a sample with the VU's tags
+// plus the given ones.
 import type { MetricSample } from "../types";
 import { runtime } from "./runtime";
 
@@ -9,7 +10,10 @@ class Metric {
     readonly name: string,
     readonly isTime = false,
   ) {
-    runtime().declare(name, type, isTime);
+    const rt = runtime();
+    // k6 v1.8.1 internal/js/modules/k6/metrics newMetric
+    if (rt.initDone) throw new Error("metrics must be declared in the init context");
+    rt.declare(name, type, isTime);
   }
 
   add(value: number, tags?: Record<string, string>): void {
