@@ -1,9 +1,47 @@
-// Every custom metric, constructed once in the init context under the catalog's names (a test checks the two
-// agree). Journeys import `metrics`; Node code reads the names from metric-catalog.ts.
+// Every custom metric, under the catalog's names (a test checks the two agree). Journeys import `metrics`; Node code
+// reads the names from metric-catalog.ts. k6 lets a script declare a metric only at init, and each declared metric
+// costs every VU memory for the whole run: VU 0 (options, setup, teardown, the summary, the thresholds) declares them
+// all; a VU declares those its run's journeys record (journey-metrics.ts) and holds one shared placeholder for the
+// others, whose add() throws — a journey recording into it is a bug in that table, not a sample to lose quietly.
 
 import { Counter, Gauge, Rate, Trend } from "k6/metrics";
+import type { CustomMetricName } from "./metric-catalog";
+import { journeyMetrics } from "./journey-metrics";
+import { config } from "./run-config";
 
 export { customMetrics } from "./metric-catalog";
+
+const declared: readonly CustomMetricName[] | null =
+  __VU === 0 ? null : journeyMetrics(config.scenarios, config.agentOnly);
+
+const UNDECLARED = {
+  add(): never {
+    throw new Error(
+      `a metric this VU did not declare for scenarios ${config.scenarios.join(",")}: see k6/src/journey-metrics.ts`,
+    );
+  },
+};
+
+function wanted(name: CustomMetricName): boolean {
+  return declared === null || declared.indexOf(name) >= 0;
+}
+
+function counter(name: CustomMetricName): Counter {
+  return wanted(name) ? new Counter(name) : (UNDECLARED as unknown as Counter);
+}
+
+function gauge(name: CustomMetricName): Gauge {
+  return wanted(name) ? new Gauge(name) : (UNDECLARED as unknown as Gauge);
+}
+
+function rate(name: CustomMetricName): Rate {
+  return wanted(name) ? new Rate(name) : (UNDECLARED as unknown as Rate);
+}
+
+/** A time trend (milliseconds): every trend the suite records is one. */
+function trend(name: CustomMetricName): Trend {
+  return wanted(name) ? new Trend(name, true) : (UNDECLARED as unknown as Trend);
+}
 
 /**
  * total_requests, recorded once per iteration and endpoint — the iteration's count for that endpoint as the value —
@@ -16,8 +54,8 @@ class CountedPerIteration {
   private readonly counts: Record<string, number> = {};
   private readonly touched: string[] = [];
 
-  constructor(name: string) {
-    this.counter = new Counter(name);
+  constructor(name: CustomMetricName) {
+    this.counter = counter(name);
   }
 
   add(value: number, tags: { endpoint: string }): void {
@@ -39,34 +77,34 @@ class CountedPerIteration {
 const totalRequests = new CountedPerIteration("total_requests");
 
 export const metrics = {
-  mcpConnectionSuccessRate: new Rate("mcp_connection_success_rate"),
-  toolExecutionSuccessRate: new Rate("tool_execution_success_rate"),
-  authSuccessRate: new Rate("auth_success_rate"),
-  disconnectSuccessRate: new Rate("disconnect_success_rate"),
-  tokenRefreshCount: new Counter("token_refresh_count"),
-  connectionFailures: new Counter("connection_failures"),
-  timeoutCount: new Counter("timeout_count"),
+  mcpConnectionSuccessRate: rate("mcp_connection_success_rate"),
+  toolExecutionSuccessRate: rate("tool_execution_success_rate"),
+  authSuccessRate: rate("auth_success_rate"),
+  disconnectSuccessRate: rate("disconnect_success_rate"),
+  tokenRefreshCount: counter("token_refresh_count"),
+  connectionFailures: counter("connection_failures"),
+  timeoutCount: counter("timeout_count"),
   totalRequests,
-  activeConnections: new Gauge("active_connections"),
-  concurrentUsers: new Gauge("concurrent_users"),
-  authDuration: new Trend("auth_duration", true),
-  mcpConnectionDuration: new Trend("mcp_connection_duration", true),
-  toolExecutionDuration: new Trend("tool_execution_duration", true),
-  disconnectDuration: new Trend("disconnect_duration", true),
-  agentBusyTotal: new Counter("agent_busy_total"),
-  idleStatusDuration: new Trend("idle_status_duration", true),
-  agentRecoveryTime: new Trend("agent_recovery_time", true),
-  agentHistoryLost: new Counter("agent_history_lost"),
-  promptsSent: new Counter("prompts_sent"),
-  promptsWithheld: new Counter("prompts_withheld"),
-  sseTimeToFirstEvent: new Trend("sse_time_to_first_event", true),
-  agentTurnDuration: new Trend("agent_turn_duration", true),
-  agentFirstOutput: new Trend("agent_first_output", true),
-  agentTurns: new Counter("agent_turns"),
-  agentTurnFailures: new Counter("agent_turn_failures"),
-  watcherEvents: new Counter("watcher_events"),
-  sseDeliveryLag: new Trend("sse_delivery_lag", true),
-  sseStreamsDropped: new Counter("sse_streams_dropped"),
+  activeConnections: gauge("active_connections"),
+  concurrentUsers: gauge("concurrent_users"),
+  authDuration: trend("auth_duration"),
+  mcpConnectionDuration: trend("mcp_connection_duration"),
+  toolExecutionDuration: trend("tool_execution_duration"),
+  disconnectDuration: trend("disconnect_duration"),
+  agentBusyTotal: counter("agent_busy_total"),
+  idleStatusDuration: trend("idle_status_duration"),
+  agentRecoveryTime: trend("agent_recovery_time"),
+  agentHistoryLost: counter("agent_history_lost"),
+  promptsSent: counter("prompts_sent"),
+  promptsWithheld: counter("prompts_withheld"),
+  sseTimeToFirstEvent: trend("sse_time_to_first_event"),
+  agentTurnDuration: trend("agent_turn_duration"),
+  agentFirstOutput: trend("agent_first_output"),
+  agentTurns: counter("agent_turns"),
+  agentTurnFailures: counter("agent_turn_failures"),
+  watcherEvents: counter("watcher_events"),
+  sseDeliveryLag: trend("sse_delivery_lag"),
+  sseStreamsDropped: counter("sse_streams_dropped"),
   /** Records the iteration's total_requests (see CountedPerIteration). */
   flushRequestCounts: (): void => totalRequests.flush(),
 };

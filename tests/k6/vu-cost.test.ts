@@ -51,9 +51,11 @@ const JOURNEY_ONLY = [
 ];
 
 // Measured with k6 v1.8.1 (heap after GC at 200 VUs running list_tools agent-only; the minimal script's is 106 KiB):
-// 832 KiB per VU before the lifecycle left the VUs, 482 before the journeys did, 349 since; the static floor below went
-// from 439 to 201 to 91 KiB. The budget leaves room for a shared module or two, not for a journey.
-const BUDGET_KIB = 110;
+// 851 KiB per VU before the lifecycle left the VUs, 482 before the journeys did, 330–335 since; the static floor
+// below went from 439 to 201 to 63 KiB. It leaves out the custom metrics a VU declares (metrics.ts: ≈ 1.3 KiB each,
+// those of the run's journeys — journey-metrics.ts, tested in journey-metrics.test.ts). The budget leaves room for a
+// shared module or two, not for a journey.
+const BUDGET_KIB = 80;
 
 for (const bundle of ["main.js", "main.stock.js"]) {
   describe(`k6/dist/${bundle}: what a VU builds at init`, () => {
@@ -94,9 +96,10 @@ for (const bundle of ["main.js", "main.stock.js"]) {
       }
     });
 
-    it(`stays within ${BUDGET_KIB} KiB per VU of functions, objects, regexps and metrics at init`, () => {
+    it(`stays within ${BUDGET_KIB} KiB per VU of functions, objects and regexps at init`, () => {
       expect(cost.kib).toBeLessThanOrEqual(BUDGET_KIB);
-      expect(cost.total.constructed).toBeGreaterThan(20); // the custom metrics: the scan does see the bundle's init
+      // The scan does see the bundle's init: main.ts's exports and the VU's shared modules.
+      expect(cost.total.function).toBeGreaterThan(40);
     });
   });
 }
