@@ -48,8 +48,8 @@ const VU_MODULES = [
   "broker-steps-load.ts",
 ].map((m) => join(src, m));
 
-/** The journeys: scenario name → the module and the function k6 runs. */
-const JOURNEYS = [
+/** The journeys: scenario name → the module and the function k6 runs (tests read it too). */
+export const JOURNEYS = [
   ["authentication", "scenarios/authentication.ts", "authentication"],
   ["mcp_connection", "scenarios/mcp-connection.ts", "mcpConnection"],
   ["tool_execution", "scenarios/tool-execution.ts", "toolExecution"],
@@ -89,7 +89,7 @@ function sourcePath(resolveDir, path) {
  * The inner bundle's k6 imports, and its imports of the VU's shared modules, left as imports (external) for
  * moduleScope to turn into reads of what the generated module passes in.
  */
-function outerModules(usedK6, shared, usedShared) {
+function outerModules(usedK6, shared) {
   return {
     name: "outer-modules",
     setup(b) {
@@ -100,7 +100,6 @@ function outerModules(usedK6, shared, usedShared) {
       b.onResolve({ filter: /^\./ }, (args) => {
         const path = sourcePath(args.resolveDir, args.path);
         if (path === undefined || !shared.includes(path)) return undefined;
-        usedShared.add(path);
         return { path: `${VU_MODULE}${relative(src, path)}`, external: true };
       });
     },
@@ -169,7 +168,6 @@ function moduleScope(code, vuNames) {
 /** A group's bundle as a function body that returns its exports, and what it reads from outside. */
 async function groupBody(group, innerPlugins, target) {
   const usedK6 = new Set();
-  const usedShared = new Set();
   const vuNames = new Map();
   const inner = await build({
     entryPoints: [group.entry],
@@ -179,7 +177,7 @@ async function groupBody(group, innerPlugins, target) {
     platform: "neutral",
     mainFields: ["module", "main"],
     target,
-    plugins: [outerModules(usedK6, group.shared, usedShared), ...innerPlugins],
+    plugins: [outerModules(usedK6, group.shared), ...innerPlugins],
     legalComments: "none",
     logLevel: "silent",
     metafile: true,

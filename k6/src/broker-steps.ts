@@ -53,6 +53,4 @@ export function oauthInitStep(): void {
 }
 
 /** mixed_workload "refresh": the VU's own config (first time: log in to get one). */
-export function refreshStep(): void {
-  refreshOwnConfig();
-}
+export { refreshOwnConfig };

@@ -1,6 +1,6 @@
-// Entry point k6 runs: the eight journeys (each built in a VU when it first runs it), and the lifecycle functions (options, setup, teardown, handleSummary),
-// which live in lifecycle.ts and are built only in VU 0. Bundled by k6/build.mjs into k6/dist/main.js (xk6-sse) and
-// k6/dist/main.stock.js (any k6 ≥ v0.49).
+// Entry point k6 runs: the eight journeys (each built in a VU when it first runs it), and the lifecycle functions
+// (options, setup, teardown, handleSummary), which live in lifecycle.ts and are built only in VU 0. Bundled by
+// k6/build.mjs into k6/dist/main.js (xk6-sse) and k6/dist/main.stock.js (any k6 ≥ v0.49).
 
 import type { Options } from "k6/options";
 import { loadLifecycle } from "./lifecycle-load";

@@ -6,6 +6,7 @@ import { build } from "esbuild";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOURNEYS } from "../../k6/lazy-modules.mjs";
 import { journeyMetrics } from "../../k6/src/journey-metrics";
 import { customMetrics } from "../../k6/src/metric-catalog";
 import { AGENT_ONLY_SCENARIOS, SCENARIO_NAMES, type ScenarioName } from "../../k6/src/names";
@@ -14,17 +15,6 @@ import { startTarget, type RunningStub } from "./helpers";
 
 const SRC = join(__dirname, "../../k6/src");
 const METRICS_TS = join(SRC, "metrics.ts");
-
-const SCENARIO_FILES: Record<ScenarioName, string> = {
-  authentication: "authentication",
-  mcp_connection: "mcp-connection",
-  tool_execution: "tool-execution",
-  list_tools: "list-tools",
-  disconnect: "disconnect",
-  mixed_workload: "mixed-workload",
-  agent_conversation: "agent-conversation",
-  event_watchers: "event-watchers",
-};
 
 /** `metrics.<member>` → metric name, from metrics.ts (`member: trend("name")`, and total_requests' two members). */
 function metricNamesByMember(): Map<string, string> {
@@ -39,10 +29,17 @@ function metricNamesByMember(): Map<string, string> {
   return byMember;
 }
 
+/** A journey's module, as the k6 build bundles it (k6/lazy-modules.mjs). */
+function entryOf(scenario: ScenarioName): string {
+  const journey = JOURNEYS.find((j) => j.key === scenario);
+  if (journey === undefined) throw new Error(`k6/lazy-modules.mjs builds no journey ${scenario}`);
+  return journey.entry;
+}
+
 /** The metric names a journey's reachable modules record into (its broker steps' too: broker-steps.ts). */
 async function recordedBy(scenario: ScenarioName, byMember: Map<string, string>): Promise<string[]> {
   const result = await build({
-    entryPoints: [join(SRC, "scenarios", `${SCENARIO_FILES[scenario]}.ts`)],
+    entryPoints: [entryOf(scenario)],
     bundle: true,
     write: false,
     metafile: true,

@@ -44,7 +44,7 @@ export function mixedWorkload(): void {
       break;
     case "refresh":
       // the VU's own config (first time: log in to get one)
-      loadBrokerSteps().refreshStep();
+      loadBrokerSteps().refreshOwnConfig();
       break;
     case "events":
       group("events", () => checkInitialState(readInitialState(agentUrl())));
